@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test of Torsion. On a fresh Debian machine it first installs what the tests
+# need (Debian packages as root, NuGet restore). Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages the tests use (real peers for interop tests, tools).
+APT_PACKAGES=(curl openssl socat procps iproute2)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "test.sh: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "test.sh: missing Debian packages ${missing[*]} (run as root to install them)" >&2
+    exit 1
+  fi
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# Many sockets in the transport tests.
+ulimit -n 1048576 2>/dev/null || ulimit -n 65536 2>/dev/null || true
+
+dotnet restore Torsion.slnx
+dotnet build Torsion.slnx -c Release --no-restore
+log=$(mktemp)
+set +e
+dotnet test Torsion.slnx -c Release --no-build --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=1500000 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+count() { { grep -Eo "^ +$1: +[0-9]+" "$log" || true; } | awk '{s+=$2} END {print s+0}'; }
+passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
+rm -f "$log"
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

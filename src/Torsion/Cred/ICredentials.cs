@@ -1,0 +1,7 @@
+namespace Torsion.Cred;
+
+/// <summary>
+/// Something a client presents to prove who it is (twisted.cred.credentials.ICredentials).
+/// A credentials checker lists the credential types it accepts.
+/// </summary>
+public interface ICredentials;

@@ -17,6 +17,7 @@ public static class Program
             return 0;
         });
         root.Subcommands.Add(version);
+        root.Subcommands.Add(PasswdCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Serilog.Events;
 using Serilog.Formatting;
+using Serilog.Parsing;
 
 namespace Torsion.Cli.Logging;
 
@@ -19,12 +20,30 @@ internal sealed class TextLogFormatter : ITextFormatter
             output.Write(": ");
         }
 
-        logEvent.RenderMessage(output, CultureInfo.InvariantCulture);
+        RenderMessage(logEvent, output);
         output.Write('\n');
         if (logEvent.Exception is { } exception)
         {
             output.Write(exception.ToString());
             output.Write('\n');
+        }
+    }
+
+    // As Microsoft.Extensions.Logging renders it: string values without the quotes Serilog adds.
+    private static void RenderMessage(LogEvent logEvent, TextWriter output)
+    {
+        foreach (var token in logEvent.MessageTemplate.Tokens)
+        {
+            if (token is PropertyToken property
+                && logEvent.Properties.TryGetValue(property.PropertyName, out var value)
+                && value is ScalarValue { Value: string text })
+            {
+                output.Write(text);
+            }
+            else
+            {
+                token.Render(logEvent.Properties, output, CultureInfo.InvariantCulture);
+            }
         }
     }
 

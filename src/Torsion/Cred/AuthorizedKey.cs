@@ -54,6 +54,10 @@ public sealed class AuthorizedKey
         {
             keyType = first.ToString();
         }
+        else if (LooksLikeKeyType(first))
+        {
+            throw new FormatException($"unsupported key type '{first}' (supported: {string.Join(", ", KeyTypes)})");
+        }
         else
         {
             rest = line.AsSpan().Trim();
@@ -160,6 +164,10 @@ public sealed class AuthorizedKey
 
         return false;
     }
+
+    // OpenSSH key type names that Torsion does not read (ssh-dss, sk-*, certificates...), told apart from options.
+    private static bool LooksLikeKeyType(ReadOnlySpan<char> field) =>
+        !field.Contains('=') && (field.StartsWith("ssh-") || field.StartsWith("ecdsa-") || field.StartsWith("sk-") || field.Contains("@openssh.com", StringComparison.Ordinal));
 
     private static ReadOnlySpan<char> NextField(ref ReadOnlySpan<char> rest)
     {

@@ -1,3 +1,5 @@
+using Torsion.Defer;
+
 namespace Torsion.Cred;
 
 /// <summary>
@@ -10,7 +12,7 @@ namespace Torsion.Cred;
 /// For a key offered without a signature (the "would this key do?" query) it fails with
 /// <see cref="ValidPublicKeyException"/> when the key is authorized. Key options (<c>from=</c>, <c>command=</c>...) are not enforced yet.
 /// </remarks>
-public sealed class AuthorizedKeysChecker
+public sealed class AuthorizedKeysChecker : ICredentialsChecker
 {
     private static readonly Type[] Accepted = [typeof(SshPublicKeyCredentials)];
 
@@ -45,6 +47,9 @@ public sealed class AuthorizedKeysChecker
 
     /// <summary>The credential types this checker accepts: <see cref="SshPublicKeyCredentials"/>.</summary>
     public IReadOnlyList<Type> CredentialInterfaces => Accepted;
+
+    /// <inheritdoc />
+    public Deferred<string> RequestAvatarId(ICredentials credentials) => Deferred.MaybeDeferred(() => Check(credentials));
 
     /// <summary>Returns the avatar id (the user name) or throws <see cref="UnauthorizedLoginException"/>/<see cref="ValidPublicKeyException"/>.</summary>
     internal string Check(ICredentials credentials)

@@ -2,6 +2,6 @@ namespace Torsion.Cred;
 
 /// <summary>
 /// Something a client presents to prove who it is (twisted.cred.credentials.ICredentials).
-/// A credentials checker lists the credential types it accepts.
+/// A <see cref="ICredentialsChecker"/> lists the credential types it accepts.
 /// </summary>
 public interface ICredentials;

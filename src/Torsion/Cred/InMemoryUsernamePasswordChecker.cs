@@ -1,3 +1,5 @@
+using Torsion.Defer;
+
 namespace Torsion.Cred;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Torsion.Cred;
 /// also accepts challenge credentials (<see cref="IUsernameHashedPassword"/>: CRAM-MD5, APOP, Digest).
 /// Meant for tests and examples; servers should store hashes (<see cref="PasswordFileChecker"/>).
 /// </summary>
-public sealed class InMemoryUsernamePasswordChecker
+public sealed class InMemoryUsernamePasswordChecker : ICredentialsChecker
 {
     private static readonly Type[] Accepted = [typeof(IUsernamePassword), typeof(IUsernameHashedPassword)];
 
@@ -37,6 +39,9 @@ public sealed class InMemoryUsernamePasswordChecker
         ArgumentNullException.ThrowIfNull(password);
         _users[username] = password;
     }
+
+    /// <inheritdoc />
+    public Deferred<string> RequestAvatarId(ICredentials credentials) => Deferred.MaybeDeferred(() => Check(credentials));
 
     /// <summary>Returns the avatar id (the user name) or throws <see cref="UnauthorizedLoginException"/>.</summary>
     internal string Check(ICredentials credentials)

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
+using Torsion.Defer;
 using Torsion.Reactor;
 
 namespace Torsion.Cred;
@@ -84,6 +86,39 @@ public sealed class LoginThrottle
 
     /// <summary>Forgets the failures of <paramref name="peer"/> after it logged in.</summary>
     public void RecordSuccess(EndPoint peer) => _peers.Remove(PeerKey(peer));
+
+    /// <summary>
+    /// Logs in through <paramref name="portal"/> on behalf of <paramref name="peer"/>, counting the outcome: a waiting
+    /// peer fails at once with <see cref="LoginThrottledException"/>; wrong credentials count as a failure, a success
+    /// clears the count. (<see cref="ValidPublicKeyException"/> and <see cref="UnhandledCredentialsException"/> do not count.)
+    /// </summary>
+    public Deferred<LoginResult> Login(Portal portal, EndPoint peer, ICredentials credentials, object? mind, params Type[] interfaces)
+    {
+        ArgumentNullException.ThrowIfNull(portal);
+        ArgumentNullException.ThrowIfNull(peer);
+        var wait = RetryAfter(peer);
+        if (wait > TimeSpan.Zero)
+        {
+            return Deferred.Fail<LoginResult>(new LoginThrottledException(wait));
+        }
+
+        return portal.Login(credentials, mind, interfaces).AddCallbacks(
+            result =>
+            {
+                RecordSuccess(peer);
+                return result;
+            },
+            error =>
+            {
+                if (error is UnauthorizedLoginException and not ValidPublicKeyException and not UnhandledCredentialsException)
+                {
+                    RecordFailure(peer);
+                }
+
+                ExceptionDispatchInfo.Throw(error);
+                return null!;
+            });
+    }
 
     /// <summary>The key a peer is counted under: its IPv4 address, its IPv6 /64 prefix, or its text form.</summary>
     public static string PeerKey(EndPoint peer)

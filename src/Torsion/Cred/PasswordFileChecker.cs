@@ -1,3 +1,5 @@
+using Torsion.Defer;
+
 namespace Torsion.Cred;
 
 /// <summary>
@@ -11,7 +13,7 @@ namespace Torsion.Cred;
 /// run (about a quarter of a second at 600 000 iterations), also for unknown users so that timing does not
 /// tell which users exist.
 /// </remarks>
-public sealed class PasswordFileChecker
+public sealed class PasswordFileChecker : ICredentialsChecker
 {
     private static readonly Type[] Accepted = [typeof(IUsernamePassword)];
 
@@ -37,6 +39,22 @@ public sealed class PasswordFileChecker
     /// <summary>Reads the file again; on a bad line the old contents stay in use and the error is thrown.</summary>
     /// <exception cref="CredentialFileFormatException">A line is malformed; the message names the file and line number.</exception>
     public void Reload() => (_file, _decoy) = Read(_path);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The PBKDF2 work runs on the thread pool, not the reactor thread; the Deferred fires back on the
+    /// <see cref="SynchronizationContext"/> current at the call (the reactor's), or on the pool thread when there is none.
+    /// </remarks>
+    public Deferred<string> RequestAvatarId(ICredentials credentials)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        if (credentials is not IUsernamePassword)
+        {
+            return Deferred.Fail<string>(UnhandledCredentialsException.For(credentials.GetType(), Accepted));
+        }
+
+        return Deferred.FromTask(Task.Run(() => Check(credentials)));
+    }
 
     /// <summary>Returns the avatar id (the user name) or throws <see cref="UnauthorizedLoginException"/>.</summary>
     internal string Check(ICredentials credentials)

@@ -45,10 +45,10 @@ public sealed class SshPublicKeyCredentials : ICredentials
     public ReadOnlyMemory<byte> Blob => _blob;
 
     /// <summary>The data the signature covers, or null when the client only asks whether the key would do.</summary>
-    public ReadOnlyMemory<byte>? SignedData => _signedData;
+    public ReadOnlyMemory<byte>? SignedData => _signedData is null ? (ReadOnlyMemory<byte>?)null : new ReadOnlyMemory<byte>(_signedData);
 
     /// <summary>The signature, or null when the client only asks whether the key would do.</summary>
-    public ReadOnlyMemory<byte>? Signature => _signature;
+    public ReadOnlyMemory<byte>? Signature => _signature is null ? (ReadOnlyMemory<byte>?)null : new ReadOnlyMemory<byte>(_signature);
 
     /// <inheritdoc />
     public override string ToString() => $"SshPublicKeyCredentials({Username}, {Algorithm})";

@@ -46,7 +46,7 @@ public sealed class AuthorizedKeyTests
             AuthorizedKey.ParseFile($"{SshKeys.Ed25519}\n# comment\nssh-dss AAAAB3NzaC1kc3M= old\n", "/home/alice/.ssh/authorized_keys"));
 
         Assert.Equal(3, error.LineNumber);
-        Assert.Equal("/home/alice/.ssh/authorized_keys:3: 'ssh-dss' is neither a key type nor an option", error.Message);
+        Assert.Equal("/home/alice/.ssh/authorized_keys:3: unsupported key type 'ssh-dss' (supported: ssh-rsa, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, ssh-ed25519)", error.Message);
     }
 
     [Fact]
@@ -54,6 +54,13 @@ public sealed class AuthorizedKeyTests
     {
         var error = Assert.Throws<FormatException>(() => AuthorizedKey.Parse("no-pty ssh-dss AAAA"));
         Assert.Equal("unsupported key type 'ssh-dss' (supported: ssh-rsa, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, ssh-ed25519)", error.Message);
+    }
+
+    [Fact]
+    public void A_word_that_is_neither_option_nor_key_type_is_named()
+    {
+        var error = Assert.Throws<FormatException>(() => AuthorizedKey.Parse("hello/world AAAA"));
+        Assert.Equal("'hello/world' is neither a key type nor an option", error.Message);
     }
 
     [Fact]

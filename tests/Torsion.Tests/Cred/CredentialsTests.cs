@@ -33,4 +33,15 @@ public sealed class CredentialsTests
         Assert.True(credentials.CheckPassword("tanstaaf"));
         Assert.False(credentials.CheckPassword("tanstaa"));
     }
+
+    [Fact]
+    public void Ssh_key_credentials_without_a_signature_say_so()
+    {
+        var query = new SshPublicKeyCredentials("alice", "ssh-ed25519", SshKeys.BlobOf(SshKeys.Ed25519));
+        var signed = new SshPublicKeyCredentials("alice", "ssh-ed25519", SshKeys.BlobOf(SshKeys.Ed25519), [1], [2]);
+
+        Assert.Null(query.Signature);
+        Assert.Null(query.SignedData);
+        Assert.Equal([2], signed.Signature!.Value.ToArray());
+    }
 }

@@ -79,6 +79,18 @@ public sealed class PasswdCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_user_added_by_passwd_logs_in_through_the_password_file_checker()
+    {
+        var file = PathOf("passwords");
+        Assert.Equal(0, RunTorsion("hunter2\n", "passwd", file, "alice").ExitCode);
+        var checker = new PasswordFileChecker(file);
+
+        Assert.Equal("alice", await checker.RequestAvatarId(new UsernamePassword("alice", "hunter2")).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAsync<UnauthorizedLoginException>(() =>
+            checker.RequestAvatarId(new UsernamePassword("alice", "hunter3")).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public void Passwd_reports_a_bad_line_with_its_number_and_exits_1()
     {
         var file = PathOf("passwords");

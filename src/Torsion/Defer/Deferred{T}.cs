@@ -276,7 +276,9 @@ public sealed class Deferred<T> : Deferred
             return $"{ViewTypeName} (waiting on another Deferred)";
         }
 
-        return IsFailed ? $"{ViewTypeName} (failed: {Error.GetType().Name}: {Error.Message})" : $"{ViewTypeName} (result: {Chain.ResultObject})";
+        return IsFailed ? $"{ViewTypeName} (failed: {Error.GetType().Name}: {Error.Message})" : Chain.ResultObject is Deferred<T> holder
+                ? $"{ViewTypeName} (result: {holder.Value})"
+                : $"{ViewTypeName} (result held by {Describe(CurrentView)})";
     }
 
     /// <summary>The value of a chain that has a current result, checked against this view's type.</summary>

@@ -58,10 +58,9 @@ internal abstract class StepInvoker
 
     private sealed class UntypedInvoker : StepInvoker
     {
+        // Untyped steps keep their target in Callback and the captured context in Errback on both paths.
         public override Deferred? Invoke(Deferred chain, ref Step step) =>
-            chain.IsFailed
-                ? RunUntyped(chain, step.ErrbackKind, step.Errback, step.Callback)
-                : RunUntyped(chain, step.CallbackKind, step.Callback, step.Errback);
+            RunUntyped(chain, step.CallbackKind, step.Callback, step.Errback);
     }
 }
 
@@ -137,7 +136,7 @@ internal sealed class StepInvoker<TIn, TOut> : StepInvoker
                 Unsafe.As<TaskCompletionSource<TIn>>(errback!).TrySetException(chain.Error);
                 return null;
             default:
-                return RunUntyped(chain, step.ErrbackKind, errback, step.Callback);
+                return RunUntyped(chain, step.ErrbackKind, step.Callback, errback);
         }
     }
 

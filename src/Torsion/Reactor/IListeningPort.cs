@@ -9,7 +9,8 @@ public interface IListeningPort
     EndPoint Host { get; }
 
     /// <summary>
-    /// Stops accepting connections and closes the socket; connections already made stay open.
+    /// Stops accepting connections and closes the socket; connections already made stay open. The Deferred
+    /// fires once the socket is closed.
     /// </summary>
-    void StopListening();
+    Torsion.Defer.Deferred<Torsion.Defer.Unit> StopListening();
 }

@@ -26,6 +26,12 @@ public interface IReactorCore
     /// </summary>
     object AddSystemEventTrigger(SystemEventPhase phase, SystemEventType eventType, Action trigger);
 
+    /// <summary>
+    /// Adds a trigger that may return a pending Deferred: the event waits until it fires before the next phase
+    /// starts (a failure is logged, not fatal). Returns a handle for <see cref="RemoveSystemEventTrigger"/>.
+    /// </summary>
+    object AddSystemEventTrigger<T>(SystemEventPhase phase, SystemEventType eventType, Func<Torsion.Defer.Deferred<T>?> trigger);
+
     /// <summary>Removes a trigger added by <c>AddSystemEventTrigger</c>.</summary>
     /// <exception cref="ArgumentException">The handle is not a trigger of this reactor (or was removed already).</exception>
     void RemoveSystemEventTrigger(object handle);

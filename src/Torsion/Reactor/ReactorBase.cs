@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Torsion.Defer;
 using Torsion.Protocols;
 using Torsion.Transports.Tcp;
 
@@ -159,7 +160,33 @@ public abstract unsafe class ReactorBase : IReactor, IDisposable
     public object AddSystemEventTrigger(SystemEventPhase phase, SystemEventType eventType, Action trigger)
     {
         ArgumentNullException.ThrowIfNull(trigger);
-        return AddTrigger(new SystemEventTrigger(phase, eventType, trigger, null));
+        return AddTrigger(new SystemEventTrigger(phase, eventType, trigger.Method.Name, _ => trigger()));
+    }
+
+    /// <inheritdoc />
+    public object AddSystemEventTrigger<T>(SystemEventPhase phase, SystemEventType eventType, Func<Deferred<T>?> trigger)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        return AddTrigger(new SystemEventTrigger(phase, eventType, trigger.Method.Name, barrier =>
+        {
+            var deferred = trigger();
+            if (deferred is null)
+            {
+                return;
+            }
+
+            barrier.Enter();
+            deferred.AddBoth(result =>
+            {
+                if (!result.Success)
+                {
+                    ReactorLog.CallbackFailed(Logger, $"The Deferred of the {phase} {eventType} trigger {trigger.Method.Name}", result.Error!);
+                }
+
+                barrier.Leave();
+                return Unit.Value;
+            });
+        }));
     }
 
     /// <inheritdoc />
@@ -571,25 +598,15 @@ public abstract unsafe class ReactorBase : IReactor, IDisposable
     {
     }
 
-    private sealed class SystemEventTrigger(SystemEventPhase phase, SystemEventType eventType, Action? action, Func<object?>? deferredTrigger)
+    private sealed class SystemEventTrigger(SystemEventPhase phase, SystemEventType eventType, string name, Action<PhaseBarrier> run)
     {
         public SystemEventPhase Phase { get; } = phase;
 
         public SystemEventType EventType { get; } = eventType;
 
-        public string Name => (action?.Method ?? deferredTrigger!.Method).Name;
+        public string Name { get; } = name;
 
-        public void Run(PhaseBarrier barrier)
-        {
-            if (action is not null)
-            {
-                action();
-                return;
-            }
-
-            _ = deferredTrigger!();
-            _ = barrier;
-        }
+        public void Run(PhaseBarrier barrier) => run(barrier);
     }
 
     /// <summary>Counts the unfinished triggers of a phase; calls the next phase when the count reaches zero after arming.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using Torsion.Defer;
 using Torsion.Protocols;
 
 namespace Torsion.Reactor;
@@ -155,7 +156,8 @@ public sealed class ReactorGroup : IDisposable
     {
         public EndPoint Host => ports[0].Host;
 
-        public void StopListening()
+        /// <summary>Stops every reactor's socket; the Deferred fires (on the calling thread) once all are closed.</summary>
+        public Deferred<Unit> StopListening()
         {
             for (var i = 0; i < ports.Length; i++)
             {
@@ -166,6 +168,8 @@ public sealed class ReactorGroup : IDisposable
                     return true;
                 });
             }
+
+            return Deferred.Succeed();
         }
 
         public override string ToString() => $"TCP port {Host} on {ports.Length} reactors";

@@ -1,3 +1,5 @@
+using Torsion.Defer;
+
 namespace Torsion.Reactor;
 
 /// <summary>Helpers on <see cref="IReactorThreads"/>: results across threads.</summary>
@@ -42,5 +44,58 @@ public static class ReactorThreadsExtensions
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="function"/> on the reactor's thread pool; the Deferred fires on the reactor thread with
+    /// its result or exception. Call it on the reactor thread.
+    /// </summary>
+    public static Deferred<T> DeferToThread<T>(this IReactorThreads reactor, Func<T> function)
+    {
+        ArgumentNullException.ThrowIfNull(reactor);
+        ArgumentNullException.ThrowIfNull(function);
+        var deferred = new Deferred<T>();
+        reactor.CallInThread(() =>
+        {
+            try
+            {
+                var result = function();
+                reactor.CallFromThread(() => deferred.Callback(result));
+            }
+            catch (Exception e)
+            {
+                reactor.CallFromThread(() => deferred.Errback(e));
+            }
+        });
+        return deferred;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="function"/> on the reactor thread, waits (blocking this non-reactor thread) for the
+    /// Deferred it returns, and returns its result or rethrows its failure.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Called on the reactor thread itself.</exception>
+    public static T BlockingCallFromThread<T>(this IReactorThreads reactor, Func<Deferred<T>> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        using var done = new ManualResetEventSlim();
+        DeferredResult<T> outcome = default;
+        reactor.BlockingCallFromThread(() =>
+        {
+            function().AddBoth(result =>
+            {
+                outcome = result;
+                done.Set();
+                return Unit.Value;
+            });
+            return true;
+        });
+        done.Wait();
+        if (!outcome.Success)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(outcome.Error!);
+        }
+
+        return outcome.Value;
     }
 }

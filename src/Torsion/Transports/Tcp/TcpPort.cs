@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Torsion.Defer;
 using Torsion.Protocols;
 using Torsion.Reactor;
 
@@ -211,12 +212,12 @@ internal sealed unsafe class TcpPort : IListeningPort, IReadDescriptor, ISocketD
         _acceptPause = TimeSpan.FromTicks(Math.Min(_acceptPause.Ticks * 2, LongestAcceptPause.Ticks));
     }
 
-    public void StopListening()
+    public Deferred<Unit> StopListening()
     {
         _reactor.CheckThread(nameof(StopListening));
         if (!_listening)
         {
-            return;
+            return Deferred.Succeed();
         }
 
         StopAccepting();
@@ -229,6 +230,7 @@ internal sealed unsafe class TcpPort : IListeningPort, IReadDescriptor, ISocketD
         _socket.Dispose();
         _reactor.Ports.Remove(this);
         _factory.DoStop();
+        return Deferred.Succeed();
     }
 
     void IDescriptor.ConnectionLost(Exception reason)

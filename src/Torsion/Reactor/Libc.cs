@@ -40,6 +40,7 @@ internal static unsafe partial class Libc
     internal const int SHUT_RD = 0;
     internal const int SHUT_WR = 1;
     internal const int SOL_SOCKET = 1;
+    internal const int SO_REUSEADDR = 2;
     internal const int SO_REUSEPORT = 15;
     internal const int SO_ERROR = 4;
     internal const int SO_LINGER = 13;

@@ -57,10 +57,11 @@ internal sealed unsafe class TcpPort : IListeningPort, IReadDescriptor, ISocketD
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            if (!OperatingSystem.IsWindows())
+            if (Libc.UseRawIO)
             {
                 // POSIX SO_REUSEADDR only allows rebinding over TIME_WAIT after a restart; it never shares a live port.
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                // (Not through .NET's ReuseAddress: on Unix that sets SO_REUSEPORT too, and would share a live port.)
+                Libc.SetInt((int)socket.Handle, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
             }
 
             if (reusePort)

@@ -176,6 +176,31 @@ internal sealed unsafe class TcpConnection : ITcpTransport, IReadDescriptor, IWr
         }
 
         var queue = _queue ??= new SendQueue();
+        if (data.Length >= HighWaterMark && queue.Length == 0 && !_writing && Libc.UseRawIO)
+        {
+            // Large write with nothing queued: send straight from the caller's span, copy only what the socket refused.
+            fixed (byte* p = data)
+            {
+                var sent = Libc.send(_fd, p, data.Length, Libc.MSG_NOSIGNAL);
+                if (sent > 0)
+                {
+                    data = data[(int)sent..];
+                }
+                else if (sent < 0 && Libc.Errno is not (Libc.EAGAIN or Libc.EINTR))
+                {
+                    _pendingError = Lost(Libc.Errno);
+                    _reactor.RequestFlush(this);
+                    return;
+                }
+            }
+
+            if (data.IsEmpty)
+            {
+                _reactor.RequestFlush(this);
+                return;
+            }
+        }
+
         queue.Append(data);
         if (queue.Length >= HighWaterMark)
         {

@@ -1,0 +1,11 @@
+namespace Torsion.Reactor;
+
+/// <summary>Which readiness mechanism a reactor uses.</summary>
+public enum ReactorKind
+{
+    /// <summary>Linux epoll (<see cref="EpollReactor"/>): the default on Linux.</summary>
+    Epoll,
+
+    /// <summary>Portable select (<see cref="SelectReactor"/>): the default elsewhere.</summary>
+    Select,
+}

@@ -47,6 +47,12 @@ internal sealed class FrameReader
         {
             var stopped = false;
             var pos = 0;
+            if (Buffered > 0)
+            {
+                Append(data);
+                pos = data.Length;
+            }
+
             while (Buffered == 0 && pos < data.Length && sink.CanDeliver)
             {
                 var used = sink.Step(data[pos..], out stopped);
@@ -59,6 +65,7 @@ internal sealed class FrameReader
 
             if (pos < data.Length)
             {
+                // Whatever was fed while the sink ran comes after the rest of this read.
                 InsertFront(data[pos..]);
             }
 

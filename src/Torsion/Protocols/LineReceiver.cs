@@ -64,7 +64,7 @@ public abstract class LineReceiver : Protocol, IPushProducer, IFrameSink
     /// <summary>The bytes received but not delivered yet (a partial line, or lines held while paused).</summary>
     public int BufferedLength => _reader.Buffered;
 
-    bool IFrameSink.CanDeliver => !_paused && (Connected || !HasTransport);
+    bool IFrameSink.CanDeliver => !_paused && ProtocolError is null && (Connected || !HasTransport);
 
     /// <inheritdoc />
     public sealed override void DataReceived(ReadOnlySpan<byte> data) => _reader.Feed(data, this);

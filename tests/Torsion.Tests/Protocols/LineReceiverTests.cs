@@ -87,6 +87,8 @@ public sealed class LineReceiverTests
         Assert.True(t.Disconnecting);
         var error = Assert.IsType<LengthLimitExceededException>(p.ProtocolError);
         Assert.Equal("Line of 16 bytes exceeds MaxLength 5; the connection is closed.", error.Message);
+        p.DataReceived("late\r\n"u8);
+        Assert.Equal(["ok"], p.Received);
     }
 
     [Fact]

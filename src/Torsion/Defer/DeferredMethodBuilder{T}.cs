@@ -1,0 +1,129 @@
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+
+namespace Torsion.Defer;
+
+/// <summary>
+/// The async method builder behind <c>async Deferred&lt;T&gt;</c> methods (the C# form of Twisted's
+/// inlineCallbacks). Used by the compiler; not called directly.
+/// </summary>
+/// <remarks>
+/// Cancelling the method's Deferred cancels the Deferred the method is awaiting at that moment, so the method sees
+/// <see cref="CancelledException"/> thrown from its await. If the method catches that and goes on, its Deferred has
+/// already failed with <see cref="CancelledException"/> and the method's later result is dropped.
+/// </remarks>
+/// <typeparam name="T">The method's result type.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public struct DeferredMethodBuilder<T>
+{
+    private Deferred<T>? _deferred;
+    private object? _box;
+
+    /// <summary>Creates a builder.</summary>
+    public static DeferredMethodBuilder<T> Create() => default;
+
+    /// <summary>The Deferred the method returns.</summary>
+    public Deferred<T> Task => _deferred ??= new Deferred<T>();
+
+    /// <summary>Runs the method until its first incomplete await.</summary>
+    public readonly void Start<TStateMachine>(ref TStateMachine stateMachine)
+        where TStateMachine : IAsyncStateMachine
+    {
+        // AsyncTaskMethodBuilder.Start only saves and restores the thread's contexts around MoveNext; it keeps no state.
+        default(AsyncTaskMethodBuilder).Start(ref stateMachine);
+    }
+
+    /// <summary>Not used: the state machine is boxed on its first incomplete await.</summary>
+    public readonly void SetStateMachine(IAsyncStateMachine stateMachine)
+    {
+    }
+
+    /// <summary>Fires the method's Deferred with its result.</summary>
+    public void SetResult(T result)
+    {
+        if (_deferred is null)
+        {
+            _deferred = new Deferred<T>();
+        }
+        else if (_deferred.Called && _deferred.WasCancelled)
+        {
+            return;
+        }
+
+        _deferred.Callback(result);
+    }
+
+    /// <summary>Fails the method's Deferred with the exception the method threw.</summary>
+    public void SetException(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (_deferred is null)
+        {
+            _deferred = new Deferred<T>();
+        }
+        else if (_deferred.Called && _deferred.WasCancelled)
+        {
+            if (exception is not OperationCanceledException)
+            {
+                DeferredLogging.LoggerFactory.CreateLogger(DeferredLogging.Category).LogError(
+                    exception, "An async Deferred<{Type}> method failed after its Deferred had been cancelled; the failure has nowhere to go.", typeof(T).Name);
+            }
+
+            return;
+        }
+
+        _deferred.Errback(exception);
+    }
+
+    /// <summary>Schedules the state machine to resume when <paramref name="awaiter"/> completes.</summary>
+    public void AwaitOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
+        where TAwaiter : INotifyCompletion
+        where TStateMachine : IAsyncStateMachine
+    {
+        var box = GetBox(ref stateMachine);
+        if (awaiter is IDeferredAwaiter)
+        {
+            box.Await(Unsafe.As<TAwaiter, DeferredAwaiterLayout>(ref awaiter).Deferred);
+            return;
+        }
+
+        box.AwaitOther();
+        awaiter.OnCompleted(box.MoveNextAction);
+    }
+
+    /// <summary>Schedules the state machine to resume when <paramref name="awaiter"/> completes.</summary>
+    public void AwaitUnsafeOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
+        where TAwaiter : ICriticalNotifyCompletion
+        where TStateMachine : IAsyncStateMachine
+    {
+        var box = GetBox(ref stateMachine);
+        if (awaiter is IDeferredAwaiter)
+        {
+            box.Await(Unsafe.As<TAwaiter, DeferredAwaiterLayout>(ref awaiter).Deferred);
+            return;
+        }
+
+        box.AwaitOther();
+        awaiter.UnsafeOnCompleted(box.MoveNextAction);
+    }
+
+    private StateMachineBox<TStateMachine> GetBox<TStateMachine>(ref TStateMachine stateMachine)
+        where TStateMachine : IAsyncStateMachine
+    {
+        if (_box is not null)
+        {
+            return Unsafe.As<StateMachineBox<TStateMachine>>(_box);
+        }
+
+        var box = new StateMachineBox<TStateMachine>();
+        _deferred ??= new Deferred<T>();
+        _deferred.SetCanceller(box);
+        box.Deferred = _deferred;
+        _box = box;
+
+        // Copy last: the boxed copy must carry the builder fields set above.
+        box.StateMachine = stateMachine;
+        return box;
+    }
+}

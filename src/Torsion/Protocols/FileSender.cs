@@ -1,4 +1,5 @@
 using System.Buffers;
+using Torsion.Defer;
 using Torsion.Transports;
 
 namespace Torsion.Protocols;
@@ -6,16 +7,17 @@ namespace Torsion.Protocols;
 /// <summary>
 /// Streams a <see cref="Stream"/> to a consumer (a transport) in chunks under flow control (Twisted's
 /// <c>FileSender</c>). As a pull producer (the default) it writes one chunk each time the consumer asks; as a push
-/// producer it writes until paused and goes on when resumed. The returned task completes with the number of bytes
-/// sent once the stream ends (the producer is then unregistered), or fails if reading fails or the consumer stops it.
-/// The stream is read on the caller's (reactor) thread and is not disposed: the caller owns it.
+/// producer it writes until paused and goes on when resumed. The returned Deferred fires with the number of bytes
+/// sent once the stream ends (the producer is then unregistered), or fails if reading fails or the consumer stops it;
+/// cancelling it stops the transfer. The stream is read on the caller's (reactor) thread and is not disposed: the
+/// caller owns it.
 /// </summary>
 public sealed class FileSender : IPullProducer, IPushProducer
 {
     /// <summary>The default chunk size: 16 KiB.</summary>
     public const int DefaultChunkSize = 16 * 1024;
 
-    private readonly TaskCompletionSource<long> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Deferred<long>? _done;
     private Stream? _source;
     private IConsumer? _consumer;
     private byte[]? _chunk;
@@ -43,16 +45,19 @@ public sealed class FileSender : IPullProducer, IPushProducer
     /// Registers with <paramref name="consumer"/> and starts sending <paramref name="source"/>. A push producer
     /// (<paramref name="streaming"/>) writes at once until paused; a pull producer waits to be asked.
     /// </summary>
-    /// <returns>A task with the number of bytes sent, completed when the stream ends.</returns>
+    /// <returns>A Deferred that fires with the number of bytes sent when the stream ends.</returns>
     /// <exception cref="InvalidOperationException">This sender was already used: make one per transfer.</exception>
-    public Task<long> BeginFileTransferAsync(Stream source, IConsumer consumer, bool streaming = false)
+    public Deferred<long> BeginFileTransfer(Stream source, IConsumer consumer, bool streaming = false)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(consumer);
-        if (_consumer is not null || _done.Task.IsCompleted)
+        if (_done is not null)
         {
             throw new InvalidOperationException("This FileSender already sent a stream; make a new FileSender for each transfer.");
         }
+
+        var done = new Deferred<long>(_ => Cancelled());
+        _done = done;
 
         _source = source;
         _consumer = consumer;
@@ -64,7 +69,7 @@ public sealed class FileSender : IPullProducer, IPushProducer
             Produce();
         }
 
-        return _done.Task;
+        return done;
     }
 
     /// <summary>Pull: writes the next chunk. Push: goes on writing until paused.</summary>
@@ -138,6 +143,24 @@ public sealed class FileSender : IPullProducer, IPushProducer
         }
     }
 
+    /// <summary>The Deferred was cancelled: stop and let go of the consumer (the Deferred fails with CancelledException).</summary>
+    private void Cancelled()
+    {
+        var consumer = _consumer;
+        if (_source is null)
+        {
+            return;
+        }
+
+        _source = null;
+        if (!_producing)
+        {
+            ReturnChunk();
+        }
+
+        consumer?.UnregisterProducer();
+    }
+
     private void ReturnChunk()
     {
         if (_chunk is not null)
@@ -162,13 +185,18 @@ public sealed class FileSender : IPullProducer, IPushProducer
             consumer?.UnregisterProducer();
         }
 
+        if (_done is null || _done.Called)
+        {
+            return;
+        }
+
         if (error is null)
         {
-            _done.TrySetResult(BytesSent);
+            _done.Callback(BytesSent);
         }
         else
         {
-            _done.TrySetException(error);
+            _done.Errback(error);
         }
     }
 }

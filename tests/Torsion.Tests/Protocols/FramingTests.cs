@@ -347,7 +347,7 @@ public sealed class FramingTests
         var data = Enumerable.Range(0, 10).Select(i => (byte)i).ToArray();
         var transport = new StringTransport();
         var sender = new FileSender(chunkSize: 4);
-        var done = sender.BeginFileTransferAsync(new MemoryStream(data), transport);
+        var done = sender.BeginFileTransfer(new MemoryStream(data), transport);
         Assert.Same(sender, transport.Producer);
         Assert.False(transport.Streaming);
         Assert.Empty(transport.Value());
@@ -355,11 +355,11 @@ public sealed class FramingTests
         Assert.Equal(data[..4], transport.Value());
         transport.ResumeRegisteredProducer();
         transport.ResumeRegisteredProducer();
-        Assert.False(done.IsCompleted);
+        Assert.False(done.Called);
         transport.ResumeRegisteredProducer();
         Assert.Equal(data, transport.Value());
         Assert.Null(transport.Producer);
-        Assert.Equal(10, await done.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(10, await done.AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal(9, sender.LastByte);
     }
 
@@ -370,12 +370,12 @@ public sealed class FramingTests
         Random.Shared.NextBytes(data);
         var consumer = new PushConsumer { PauseAfterBytes = 30 };
         var sender = new FileSender(chunkSize: 10);
-        var done = sender.BeginFileTransferAsync(new MemoryStream(data), consumer, streaming: true);
+        var done = sender.BeginFileTransfer(new MemoryStream(data), consumer, streaming: true);
         Assert.Equal(30, consumer.Written.Length);
-        Assert.False(done.IsCompleted);
+        Assert.False(done.Called);
         sender.ResumeProducing();
         Assert.Equal(data, consumer.Written.ToArray());
-        Assert.Equal(100, await done.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(100, await done.AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.Null(consumer.Producer);
     }
 
@@ -384,10 +384,10 @@ public sealed class FramingTests
     {
         var transport = new StringTransport();
         var sender = new FileSender(4);
-        var done = sender.BeginFileTransferAsync(new MemoryStream(new byte[10]), transport);
+        var done = sender.BeginFileTransfer(new MemoryStream(new byte[10]), transport);
         transport.ResumeRegisteredProducer();
         sender.StopProducing();
-        var error = await Assert.ThrowsAsync<ConnectionLostException>(() => done.WaitAsync(TimeSpan.FromSeconds(5)));
+        var error = await Assert.ThrowsAsync<ConnectionLostException>(() => done.AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal("The consumer stopped the file transfer after 4 bytes.", error.Message);
     }
 
@@ -397,20 +397,33 @@ public sealed class FramingTests
         var transport = new StringTransport();
         var stream = new MemoryStream(new byte[10]);
         var sender = new FileSender(4);
-        var done = sender.BeginFileTransferAsync(stream, transport);
+        var done = sender.BeginFileTransfer(stream, transport);
         stream.Dispose();
         transport.ResumeRegisteredProducer();
-        var error = await Assert.ThrowsAsync<IOException>(() => done.WaitAsync(TimeSpan.FromSeconds(5)));
+        var error = await Assert.ThrowsAsync<IOException>(() => done.AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.StartsWith("Reading the stream failed after 0 bytes", error.Message);
         Assert.Null(transport.Producer);
+    }
+
+    [Fact]
+    public async Task Cancelling_the_transfer_stops_it_and_unregisters()
+    {
+        var transport = new StringTransport();
+        var sender = new FileSender(4);
+        var done = sender.BeginFileTransfer(new MemoryStream(new byte[10]), transport);
+        transport.ResumeRegisteredProducer();
+        done.Cancel();
+        Assert.Null(transport.Producer);
+        await Assert.ThrowsAsync<Torsion.Defer.CancelledException>(() => done.AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(4, sender.BytesSent);
     }
 
     [Fact]
     public void File_sender_is_used_once()
     {
         var sender = new FileSender();
-        sender.BeginFileTransferAsync(new MemoryStream(), new StringTransport());
-        var error = Assert.Throws<InvalidOperationException>(() => { _ = sender.BeginFileTransferAsync(new MemoryStream(), new StringTransport()); });
+        sender.BeginFileTransfer(new MemoryStream(), new StringTransport());
+        var error = Assert.Throws<InvalidOperationException>(() => { _ = sender.BeginFileTransfer(new MemoryStream(), new StringTransport()); });
         Assert.Contains("new FileSender", error.Message);
     }
 
@@ -424,11 +437,13 @@ public sealed class FramingTests
         var client = new Sink(new MemoryStream());
         var pump = new LoopbackPump { HighWaterMark = 20_000, LowWaterMark = 5_000 };
         pump.Connect(server, client);
-        var done = new FileSender().BeginFileTransferAsync(new MemoryStream(data), client.Transport, streaming: true);
+        var sender = new FileSender();
+        var done = sender.BeginFileTransfer(new MemoryStream(data), client.Transport, streaming: true);
         Assert.True(pump.ClientTransport!.ProducerPaused);
         pump.Flush();
         Assert.Equal(data, received.ToArray());
-        Assert.True(done.IsCompletedSuccessfully);
+        Assert.True(done.Called);
+        Assert.Equal(300_000, sender.BytesSent);
     }
 
     private sealed class Sink(MemoryStream into) : Protocol

@@ -12,6 +12,9 @@ public abstract class Protocol : IProtocol
     public ITransport Transport =>
         _transport ?? throw new InvalidOperationException($"{GetType().Name} has no transport yet: it is used before MakeConnection.");
 
+    /// <summary>True once <see cref="MakeConnection"/> has set the transport (it stays set after the connection is lost).</summary>
+    internal bool HasTransport => _transport is not null;
+
     /// <summary>True between <see cref="ConnectionMade"/> and <see cref="ConnectionLost"/>.</summary>
     public bool Connected { get; private set; }
 

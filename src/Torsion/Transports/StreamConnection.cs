@@ -135,6 +135,9 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IR
     /// <summary>Sends what the socket takes from <paramref name="queue"/> in one call: bytes sent or the negated errno.</summary>
     private protected virtual long Send(SendQueue queue) => queue.SendTo(_fd, _socket);
 
+    /// <summary>False while the next send must go through <see cref="Send"/> (Unix: descriptors wait to go with it).</summary>
+    private protected virtual bool CanSendDirectly => true;
+
     /// <summary>The socket was just closed: release what the subclass holds for it.</summary>
     private protected virtual void OnSocketClosed()
     {
@@ -193,6 +196,31 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IR
         }
 
         var queue = _queue ??= new SendQueue();
+        if (data.Length >= HighWaterMark && queue.Length == 0 && !_writing && Libc.UseRawIO && CanSendDirectly)
+        {
+            // Large write with nothing queued: send straight from the caller's span, copy only what the socket refused.
+            fixed (byte* p = data)
+            {
+                var sent = Libc.send(_fd, p, data.Length, Libc.MSG_NOSIGNAL);
+                if (sent > 0)
+                {
+                    data = data[(int)sent..];
+                }
+                else if (sent < 0 && Libc.Errno is not (Libc.EAGAIN or Libc.EINTR))
+                {
+                    _pendingError = Lost(Libc.Errno);
+                    _reactor.RequestFlush(this);
+                    return;
+                }
+            }
+
+            if (data.IsEmpty)
+            {
+                _reactor.RequestFlush(this);
+                return;
+            }
+        }
+
         queue.Append(data);
         if (queue.Length >= HighWaterMark)
         {

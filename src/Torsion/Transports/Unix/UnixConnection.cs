@@ -23,6 +23,8 @@ internal sealed unsafe class UnixConnection : StreamConnection, IUnixTransport
 
     private protected override string Kind => "Unix";
 
+    private protected override bool CanSendDirectly => _pendingFds is not { Count: > 0 };
+
     public void SendFileDescriptor(int fd)
     {
         Reactor.CheckThread(nameof(SendFileDescriptor));

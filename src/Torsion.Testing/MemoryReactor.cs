@@ -9,7 +9,7 @@ namespace Torsion.Testing;
 /// A reactor that does no I/O, for tests: it records listens and connects (and readers/writers), runs calls from
 /// threads at once, and keeps time with a <see cref="Testing.Clock"/> that the test advances.
 /// </summary>
-public sealed class MemoryReactor : IReactor
+public sealed partial class MemoryReactor : IReactor
 {
     private readonly List<IReadDescriptor> _readers = [];
     private readonly List<IWriteDescriptor> _writers = [];

@@ -14,7 +14,7 @@ namespace Torsion.Reactor;
 /// shutdown, and the batch flush of writes. Subclasses supply readiness (<see cref="EpollReactor"/>,
 /// <see cref="SelectReactor"/>).
 /// </summary>
-public abstract unsafe class ReactorBase : IReactor, IDisposable
+public abstract unsafe partial class ReactorBase : IReactor, IDisposable
 {
     private const int StateNotStarted = 0;
     private const int StateRunning = 1;

@@ -79,6 +79,9 @@ internal sealed unsafe class TlsMemoryBioProtocol : IProtocol, IHalfCloseablePro
     /// <summary>The SNI name a client sent (set by the server-name callback).</summary>
     internal string? ServerNameSeen { get; set; }
 
+    /// <summary>The transport under TLS (tests close it without close_notify to truncate).</summary>
+    internal ITransport? Underlying => _transport;
+
     /// <summary>The application protocol this layer carries.</summary>
     internal IProtocol Application => _application;
 

@@ -344,6 +344,11 @@ internal sealed unsafe class TcpConnection : ITcpTransport, IReadDescriptor, IWr
             else if (_producerPaused)
             {
                 ResumeProducer();
+                if (_queue is { Length: > 0 })
+                {
+                    // The producer wrote (and may have called LoseConnection): those bytes go out before any close.
+                    return;
+                }
             }
         }
 

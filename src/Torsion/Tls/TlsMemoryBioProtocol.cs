@@ -47,7 +47,6 @@ internal sealed unsafe class TlsMemoryBioProtocol : IProtocol, IHalfCloseablePro
     private bool _disconnecting;
     private bool _writeClosing;
     private bool _aborted;
-    private bool _peerFinished;
     private bool _lost;
     private bool _readPaused;
     private bool _delivering;
@@ -440,7 +439,6 @@ internal sealed unsafe class TlsMemoryBioProtocol : IProtocol, IHalfCloseablePro
 
         // The peer's TCP write side is closed. After its close_notify that is a clean half-close (the application
         // heard ReadConnectionLost already); without it, the stream was truncated (reported on ConnectionLost).
-        _peerFinished = true;
         if (!_closeNotifyReceived || _closeNotifySent || _application is not IHalfCloseableProtocol)
         {
             Below.LoseConnection();
@@ -644,16 +642,23 @@ internal sealed unsafe class TlsMemoryBioProtocol : IProtocol, IHalfCloseablePro
     private void CloseNotifyReceived()
     {
         _closeNotifyReceived = true;
-        if (_application is IHalfCloseableProtocol halfCloseable && !_closeNotifySent && !_peerFinished)
+        if (_application is IHalfCloseableProtocol halfCloseable)
         {
-            // TLS half-close: the peer will send no more; this side may still write until it closes.
             halfCloseable.ReadConnectionLost();
-            return;
+            if (!_closeNotifySent)
+            {
+                // TLS half-close: the peer will send no more; this side may still write until it closes.
+                return;
+            }
         }
 
-        SendCloseNotify();
-        _disconnecting = true;
-        Below.LoseConnection();
+        if (!_disconnecting)
+        {
+            // RFC 5246 7.2.1: answer close_notify with close_notify and close.
+            SendCloseNotify();
+            _disconnecting = true;
+            Below.LoseConnection();
+        }
     }
 
     private void WritePlaintext(ReadOnlySpan<byte> data)

@@ -38,7 +38,6 @@ internal static class PluginCommand
             HelpName = "text|json",
             DefaultValueFactory = _ => "text",
         };
-        logFormat.AcceptOnlyFromAmong("text", "json");
         var logLevel = new Option<string>("--log-level")
         {
             Description = "The lowest level logged: trace, debug, info, warning, error, critical or none (debug also prints stack traces of errors).",

@@ -35,7 +35,7 @@ public static class Program
             // One line per error, no help dump: the help is one --help away.
             foreach (var error in result.Errors)
             {
-                Console.Error.WriteLine($"torsion: error: {error.Message}");
+                Console.Error.WriteLine($"torsion: error: {error.Message.ReplaceLineEndings(" ")}");
             }
 
             return 1;

@@ -144,12 +144,12 @@ public sealed class HostnameEndpoint : IStreamClientEndpoint
             }
 
             _lookup = lookup;
-            lookup.AddBoth(result =>
+            lookup.AddBoth<Unit>(result =>
             {
                 _lookup = null;
                 if (_done)
                 {
-                    return;
+                    return Unit.Value;
                 }
 
                 if (result.Success)
@@ -161,6 +161,8 @@ public sealed class HostnameEndpoint : IStreamClientEndpoint
                     Finish(result.Error is DnsLookupException ? result.Error
                         : new DnsLookupException($"The host name '{_endpoint.Host}' could not be resolved: {result.Error!.Message}", result.Error));
                 }
+
+                return Unit.Value;
             });
             return Result;
         }

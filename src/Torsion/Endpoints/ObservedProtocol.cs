@@ -22,7 +22,8 @@ internal class ObservedProtocol : IProtocol
 
     public IProtocol Inner { get; }
 
-    protected ITransport? Transport { get; private set; }
+    /// <summary>The transport once connected.</summary>
+    public ITransport? CurrentTransport { get; private set; }
 
     /// <summary>Wraps <paramref name="inner"/>, keeping its half-close capability visible to the transport.</summary>
     public static ObservedProtocol Wrap(IProtocol inner, Action<IProtocol>? made, Action<Exception>? lost) =>
@@ -41,7 +42,7 @@ internal class ObservedProtocol : IProtocol
 
     public void MakeConnection(ITransport transport)
     {
-        Transport = transport;
+        CurrentTransport = transport;
         Inner.MakeConnection(transport);
         _made?.Invoke(Inner);
     }

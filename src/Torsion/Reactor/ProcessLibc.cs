@@ -17,6 +17,7 @@ internal static unsafe partial class ProcessLibc
     internal const int ECHILD = 10;
     internal const int ENOSYS = 38;
 
+    internal const int O_WRONLY = 1;
     internal const int O_RDWR = 2;
     internal const int O_NOCTTY = 0x100;
     internal const int O_NONBLOCK = 0x800;
@@ -64,6 +65,15 @@ internal static unsafe partial class ProcessLibc
 
     [LibraryImport(Lib, SetLastError = true)]
     internal static partial nint writev(int fd, Libc.IoVec* iov, int iovcnt);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial int dup2(int fd, int newFd);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial int isatty(int fd);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int open(string path, int flags);
 
     [LibraryImport(Lib, SetLastError = true)]
     internal static partial int waitpid(int pid, int* status, int options);

@@ -36,6 +36,9 @@ internal sealed unsafe class ProcessTransport : IProcessTransport
 
     public bool HasExited => _exit is not null;
 
+    /// <summary>Bytes written to stdin but not yet taken by the child (for tests of flow control).</summary>
+    internal long PendingStdin => _stdin?.Pending ?? 0;
+
     /// <summary>Takes the parent's ends: stdin write end, stdout and stderr read ends (-1 where there is none).</summary>
     internal void Attach(int stdinFd, int stdoutFd, int stderrFd)
     {

@@ -24,6 +24,12 @@ public abstract partial class ReactorBase
         (int Rows, int Cols)? windowSize = null)
     {
         CheckThread(nameof(SpawnProcess));
+        if (this is not EpollReactor)
+        {
+            // Socket.Select takes sockets only; a child's pipes need a reactor that watches any descriptor.
+            throw new PlatformNotSupportedException($"SpawnProcess needs the EpollReactor (Linux); {GetType().Name} watches sockets only.");
+        }
+
         return ProcessSpawner.Spawn(this, protocol, executable, args, env, workingDirectory, usePty, windowSize);
     }
 

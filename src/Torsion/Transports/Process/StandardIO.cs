@@ -36,7 +36,7 @@ public sealed class StandardIO : ITransport, IHalfCloseable
     /// <param name="reactor">A running (or about to run) reactor; call from its thread.</param>
     /// <param name="stdinFd">The descriptor to read (default 0).</param>
     /// <param name="stdoutFd">The descriptor to write (default 1).</param>
-    /// <exception cref="ArgumentException">The reactor is not an <see cref="EpollReactor"/> or <see cref="SelectReactor"/> (a MemoryReactor has no descriptors).</exception>
+    /// <exception cref="ArgumentException">The reactor is not an <see cref="EpollReactor"/> (SelectReactor selects sockets only; a MemoryReactor has no descriptors).</exception>
     /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
     public StandardIO(IProtocol protocol, IReactor reactor, int stdinFd = 0, int stdoutFd = 1)
     {
@@ -47,8 +47,8 @@ public sealed class StandardIO : ITransport, IHalfCloseable
             throw new PlatformNotSupportedException("StandardIO is implemented for Linux only.");
         }
 
-        _reactor = reactor as ReactorBase
-            ?? throw new ArgumentException($"StandardIO needs a reactor that watches descriptors (EpollReactor); {reactor.GetType().Name} does not.", nameof(reactor));
+        _reactor = reactor as EpollReactor
+            ?? throw new ArgumentException($"StandardIO needs a reactor that watches any descriptor (EpollReactor); {reactor.GetType().Name} does not.", nameof(reactor));
         _reactor.CheckThread("new StandardIO");
         _protocol = protocol;
         _stdinFd = stdinFd;

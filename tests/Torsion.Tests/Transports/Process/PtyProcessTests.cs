@@ -93,3 +93,18 @@ public sealed class PtyProcessTests : ReactorHarness
         await Within(sleep.Ended.Task);
     }
 }
+
+/// <summary>The select reactor selects sockets only, so it refuses processes before starting one.</summary>
+public sealed class SelectReactorProcessTests : ReactorHarness
+{
+    protected override ReactorBase CreateReactor(ReactorOptions options) => new SelectReactor(options);
+
+    [Fact]
+    public async Task SpawnProcess_on_the_select_reactor_is_refused_clearly()
+    {
+        var protocol = new ProcessRecorder();
+        var error = await Assert.ThrowsAsync<PlatformNotSupportedException>(() => On(() => Reactor.SpawnProcess(protocol, "true", [])));
+        Assert.Equal("SpawnProcess needs the EpollReactor (Linux); SelectReactor watches sockets only.", error.Message);
+        Assert.False(protocol.Made.Task.IsCompleted);
+    }
+}

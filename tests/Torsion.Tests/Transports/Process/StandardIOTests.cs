@@ -43,7 +43,7 @@ public sealed class StandardIOTests : ReactorHarness
     public void StandardIO_needs_a_reactor_that_watches_descriptors()
     {
         var error = Assert.Throws<ArgumentException>(() => new StandardIO(new Silent(), new MemoryReactor()));
-        Assert.Contains("needs a reactor that watches descriptors", error.Message);
+        Assert.Contains("needs a reactor that watches any descriptor", error.Message);
     }
 
     private sealed class Silent : Torsion.Protocols.Protocol

@@ -605,6 +605,10 @@ public abstract unsafe partial class ReactorBase : IReactor, IDisposable
     /// <summary>Releases the reactor's own descriptors.</summary>
     protected virtual void Dispose(bool disposing)
     {
+        if (disposing)
+        {
+            DisposeProcesses();
+        }
     }
 
     private sealed class SystemEventTrigger(SystemEventPhase phase, SystemEventType eventType, string name, Action<PhaseBarrier> run)

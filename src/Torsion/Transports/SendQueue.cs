@@ -130,6 +130,47 @@ internal sealed unsafe class SendQueue
         return sent;
     }
 
+    /// <summary>
+    /// Writes what it can to a pipe or terminal <paramref name="fd"/> with one write/writev call (no socket calls).
+    /// Returns bytes written (&gt;= 0) or the negated errno.
+    /// </summary>
+    public long WriteTo(int fd)
+    {
+        if (_count == 0)
+        {
+            return 0;
+        }
+
+        var n = Math.Min(_count, MaxIov);
+        var iov = stackalloc Libc.IoVec[n];
+        var handles = new MemoryHandleBuffer(n);
+        long written;
+        try
+        {
+            for (var i = 0; i < n; i++)
+            {
+                ref var s = ref _segments[(_head + i) & (_segments.Length - 1)];
+                var h = s.Array.AsMemory(s.Start, s.End - s.Start).Pin();
+                handles.Set(i, h);
+                iov[i].Base = (byte*)h.Pointer;
+                iov[i].Length = (nuint)(s.End - s.Start);
+            }
+
+            written = ProcessLibc.writev(fd, iov, n);
+            if (written < 0)
+            {
+                return -Libc.Errno;
+            }
+        }
+        finally
+        {
+            handles.Dispose(n);
+        }
+
+        Consume(written);
+        return written;
+    }
+
     private void Consume(long n)
     {
         Length -= n;

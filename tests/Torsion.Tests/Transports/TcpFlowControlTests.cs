@@ -21,7 +21,7 @@ public abstract class TcpFlowControlTests : ReactorHarness
         var serverLost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var port = await On(() => Reactor.ListenTcp(0, Factory.ForProtocol(() => new ProducingServer(total, p => producer = p, serverLost)), interfaceAddress: "127.0.0.1"));
         GC.Collect();
-        var before = Process.GetCurrentProcess().WorkingSet64;
+        var before = System.Diagnostics.Process.GetCurrentProcess().WorkingSet64;
         long peak = before;
         await On(() => Reactor.ConnectTcp("127.0.0.1", ((IPEndPoint)port.Host).Port, new ClientFactory(_ => client)));
         await Within(client.Made.Task);

@@ -141,7 +141,7 @@ internal sealed class UnixSocketFile
     {
         try
         {
-            using var process = Process.GetProcessById(pid);
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
             return !process.HasExited;
         }
         catch (ArgumentException)

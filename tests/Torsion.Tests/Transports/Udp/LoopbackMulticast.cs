@@ -35,7 +35,7 @@ public static class LoopbackMulticast
             return "lo lacks the MULTICAST flag and the tests do not run as root; trying as it is";
         }
 
-        using var ip = Process.Start(new ProcessStartInfo("ip", "link set lo multicast on") { RedirectStandardError = true, UseShellExecute = false });
+        using var ip = System.Diagnostics.Process.Start(new ProcessStartInfo("ip", "link set lo multicast on") { RedirectStandardError = true, UseShellExecute = false });
         if (ip is null)
         {
             return "could not start `ip`; trying as it is";

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using Torsion.Diagnostics;
 using Torsion.Protocols;
 using Torsion.Reactor;
 
@@ -38,6 +39,7 @@ internal sealed unsafe class TcpConnection : ITcpTransport, IReadDescriptor, IWr
     private bool _notified;
     private Exception? _pendingError;
     private int _fd;
+    private PortTag _tag = ClientTag;
 
     internal TcpConnection(ReactorBase reactor, Socket socket, IProtocol protocol, EndPoint peer, TcpConnector? connector)
     {
@@ -48,6 +50,16 @@ internal sealed unsafe class TcpConnection : ITcpTransport, IReadDescriptor, IWr
         _connector = connector;
         Peer = peer;
         Host = socket.LocalEndPoint!;
+    }
+
+    /// <summary>The <c>torsion.port</c> tag of connections made by <see cref="TcpConnector"/> (all client connections share it).</summary>
+    internal static readonly PortTag ClientTag = new("tcp:client");
+
+    /// <summary>The metrics tag this connection records under: its listening port's, or <see cref="ClientTag"/>.</summary>
+    internal PortTag Tag
+    {
+        get => _tag;
+        init => _tag = value;
     }
 
     public EndPoint Peer { get; }
@@ -76,6 +88,7 @@ internal sealed unsafe class TcpConnection : ITcpTransport, IReadDescriptor, IWr
     internal void Start()
     {
         _reactor.AddConnection(this);
+        TorsionMetrics.Shared.ConnectionAccepted(_tag);
         StartReading();
         try
         {
@@ -114,6 +127,7 @@ internal sealed unsafe class TcpConnection : ITcpTransport, IReadDescriptor, IWr
 
         if (n > 0)
         {
+            TorsionMetrics.Shared.BytesReceived(_tag, n);
             _protocol.DataReceived(new ReadOnlySpan<byte>(_reactor.ReadBufferPointer, (int)n));
             return null;
         }
@@ -184,6 +198,7 @@ internal sealed unsafe class TcpConnection : ITcpTransport, IReadDescriptor, IWr
                 var sent = Libc.send(_fd, p, data.Length, Libc.MSG_NOSIGNAL);
                 if (sent > 0)
                 {
+                    TorsionMetrics.Shared.BytesSent(_tag, sent);
                     data = data[(int)sent..];
                 }
                 else if (sent < 0 && Libc.Errno is not (Libc.EAGAIN or Libc.EINTR))
@@ -288,6 +303,8 @@ internal sealed unsafe class TcpConnection : ITcpTransport, IReadDescriptor, IWr
                 queue.Clear();
                 return;
             }
+
+            TorsionMetrics.Shared.BytesSent(_tag, sent);
         }
 
         var remaining = queue?.Length ?? 0;
@@ -481,6 +498,7 @@ internal sealed unsafe class TcpConnection : ITcpTransport, IReadDescriptor, IWr
 
         _connector?.ConnectionLost(reason);
         _reactor.RemoveConnection(this);
+        TorsionMetrics.Shared.ConnectionClosed(_tag);
     }
 
     // ---- flow control ----

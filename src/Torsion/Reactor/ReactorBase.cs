@@ -105,7 +105,7 @@ public abstract unsafe class ReactorBase : IReactor, IDisposable
         {
             _state = StateStopped;
             SynchronizationContext.SetSynchronizationContext(previousContext);
-            _pool.Stop();
+            _pool.Stop(Options.ShutdownTimeout);
         }
     }
 

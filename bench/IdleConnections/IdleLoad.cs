@@ -99,8 +99,18 @@ public static partial class IdleLoad
 
                 return new IdleEcho();
             });
+            var port = 0;
+            using var listening = new ManualResetEventSlim();
+            reactor.CallWhenRunning(() =>
+            {
+                port = ((IPEndPoint)reactor.ListenTcp(0, factory, backlog: 4096, interfaceAddress: "127.0.0.1").Host).Port;
+                listening.Set();
+            });
             loop.Start();
-            var port = reactor.BlockingCallFromThread(() => ((IPEndPoint)reactor.ListenTcp(0, factory, backlog: 4096, interfaceAddress: "127.0.0.1").Host).Port);
+            if (!listening.Wait(timeout))
+            {
+                throw new TimeoutException("The server reactor did not start listening.");
+            }
 
             GC.Collect();
             GC.WaitForPendingFinalizers();

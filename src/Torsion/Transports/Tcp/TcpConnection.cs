@@ -129,6 +129,14 @@ internal sealed unsafe class TcpConnection : ITcpTransport, IReadDescriptor, IWr
         {
             TorsionMetrics.Shared.BytesReceived(_tag, n);
             _protocol.DataReceived(new ReadOnlySpan<byte>(_reactor.ReadBufferPointer, (int)n));
+
+            // The callback's own replies leave now (one send for all its writes), before the batch's other events are
+            // read, as the C epoll server does; writes to other connections still wait for the end of the batch.
+            if (FlushRequested && !_writing && !_socketClosed && _pendingError is null)
+            {
+                Flush(runDrained: false);
+            }
+
             return null;
         }
 

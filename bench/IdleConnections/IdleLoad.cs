@@ -40,16 +40,17 @@ public static partial class IdleLoad
     private const int AF_INET = 2;
     private const int SOCK_STREAM = 1;
     private const int SOCK_CLOEXEC = 0x80000;
-    private const int Margin = 4096;
+    private const int Margin = 1024;
 
     /// <summary>
-    /// How many of <paramref name="count"/> connections this process can hold (server and client descriptors, plus a
-    /// margin): all of them when RLIMIT_NOFILE is or can be raised high enough, else what the hard limit allows.
+    /// How many of <paramref name="count"/> connections fit under RLIMIT_NOFILE (raised if it can be): the server's
+    /// descriptors, plus the clients' when they live in this process too (<paramref name="clientsInChild"/> false).
     /// </summary>
-    public static int FitToLimit(int count)
+    public static int FitToLimit(int count, bool clientsInChild)
     {
+        var perConnection = clientsInChild ? 1 : 2;
         var limit = GetLimit();
-        var needed = (ulong)count * 2 + Margin;
+        var needed = (ulong)count * (ulong)perConnection + Margin;
         if (limit.Max >= needed)
         {
             return count;
@@ -61,29 +62,25 @@ public static partial class IdleLoad
             return count;
         }
 
-        return (int)Math.Max(0, ((long)limit.Max - Margin) / 2);
+        return (int)Math.Max(0, ((long)limit.Max - Margin) / perConnection);
     }
 
-    /// <summary>Opens <paramref name="count"/> idle connections, measures, echoes once on a fresh one, closes everything.</summary>
-    public static IdleLoadResult Run(int count, int sourceAddresses, TimeSpan timeout, Action<string> log)
+    /// <summary>
+    /// Opens <paramref name="count"/> idle connections, measures, echoes once on a fresh one, closes everything. With
+    /// <paramref name="clientCommand"/> the clients live in a child process started as
+    /// <c>clientCommand... idle-clients PORT COUNT SOURCES</c> (which must call <see cref="RunClients"/>), so that this
+    /// process holds only the server's descriptors.
+    /// </summary>
+    public static IdleLoadResult Run(int count, int sourceAddresses, TimeSpan timeout, Action<string> log, IReadOnlyList<string>? clientCommand = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(sourceAddresses, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(sourceAddresses, 250);
         var original = GetLimit();
-        var needed = (ulong)count * 2 + Margin;
-        if (original.Current < needed)
-        {
-            var raised = new RLimit { Current = needed, Max = Math.Max(needed, original.Max) };
-            if (setrlimit(RLIMIT_NOFILE, ref raised) != 0)
-            {
-                throw new InvalidOperationException(
-                    $"Cannot raise RLIMIT_NOFILE to {needed} for {count} connections (now {original.Current}/{original.Max}, errno {Marshal.GetLastPInvokeError()}): run as root or raise the hard limit.");
-            }
-        }
-
-        var clients = new int[count];
+        RaiseLimit((ulong)count * (clientCommand is null ? 2UL : 1UL) + Margin);
+        var clients = new int[clientCommand is null ? count : 0];
         Array.Fill(clients, -1);
+        Process? child = null;
         var reactor = new EpollReactor();
         var loop = new Thread(reactor.Run) { Name = "idle server reactor", IsBackground = true };
         try
@@ -117,18 +114,19 @@ public static partial class IdleLoad
             var managedBefore = GC.GetTotalMemory(forceFullCollection: true);
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             var clock = Stopwatch.StartNew();
-            for (var i = 0; i < count; i++)
+            if (clientCommand is null)
             {
-                clients[i] = Connect(i % sourceAddresses, port);
-                if ((i + 1) % 20_000 == 0)
-                {
-                    log($"{i + 1} connected ({clock.Elapsed.TotalSeconds:0.0} s)");
-                }
+                ConnectClients(clients, sourceAddresses, port, log);
+            }
+            else
+            {
+                child = StartClients(clientCommand, port, count, sourceAddresses);
             }
 
             if (!allMade.Wait(timeout))
             {
-                throw new TimeoutException($"Only {Volatile.Read(ref made)} of {count} connections reached the server within {timeout.TotalSeconds} s.");
+                var why = child is { HasExited: true } ? $" (the client process exited: {child.StandardError.ReadToEnd().Trim()})" : string.Empty;
+                throw new TimeoutException($"Only {Volatile.Read(ref made)} of {count} connections reached the server within {timeout.TotalSeconds} s{why}.");
             }
 
             reactor.BlockingCallFromThread(() => true); // the reactor has finished the batch that made the last one
@@ -148,6 +146,17 @@ public static partial class IdleLoad
                 }
             }
 
+            if (child is not null)
+            {
+                child.StandardInput.Close(); // the client process exits when its stdin closes
+                if (!child.WaitForExit(timeout))
+                {
+                    child.Kill();
+                }
+
+                child.Dispose();
+            }
+
             if (loop.IsAlive)
             {
                 reactor.Stop();
@@ -157,6 +166,65 @@ public static partial class IdleLoad
             reactor.Dispose();
             var restore = original;
             setrlimit(RLIMIT_NOFILE, ref restore);
+        }
+    }
+
+    /// <summary>The client side in a child process: <c>idle-clients PORT COUNT SOURCES</c>; connects, then holds the connections until stdin closes.</summary>
+    public static int RunClients(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args is not ["idle-clients", var portText, var countText, var sourcesText])
+        {
+            Console.Error.WriteLine("usage: idle-clients PORT COUNT SOURCES");
+            return 2;
+        }
+
+        var count = int.Parse(countText, System.Globalization.CultureInfo.InvariantCulture);
+        RaiseLimit((ulong)count + Margin);
+        var clients = new int[count];
+        Array.Fill(clients, -1);
+        ConnectClients(clients, int.Parse(sourcesText, System.Globalization.CultureInfo.InvariantCulture), int.Parse(portText, System.Globalization.CultureInfo.InvariantCulture), _ => { });
+        Console.In.ReadToEnd();
+        return 0;
+    }
+
+    private static Process StartClients(IReadOnlyList<string> command, int port, int count, int sources)
+    {
+        var info = new ProcessStartInfo(command[0]) { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in command.Skip(1).Concat(["idle-clients", port.ToString(System.Globalization.CultureInfo.InvariantCulture), count.ToString(System.Globalization.CultureInfo.InvariantCulture), sources.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException($"Could not start the client process {command[0]}.");
+    }
+
+    private static void ConnectClients(int[] clients, int sources, int port, Action<string> log)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < clients.Length; i++)
+        {
+            clients[i] = Connect(i % sources, port);
+            if ((i + 1) % 20_000 == 0)
+            {
+                log($"{i + 1} connected ({clock.Elapsed.TotalSeconds:0.0} s)");
+            }
+        }
+    }
+
+    private static void RaiseLimit(ulong needed)
+    {
+        var limit = GetLimit();
+        if (limit.Current >= needed)
+        {
+            return;
+        }
+
+        var raised = new RLimit { Current = needed, Max = Math.Max(needed, limit.Max) };
+        if (setrlimit(RLIMIT_NOFILE, ref raised) != 0)
+        {
+            throw new InvalidOperationException(
+                $"Cannot raise RLIMIT_NOFILE to {needed} (now {limit.Current}/{limit.Max}, errno {Marshal.GetLastPInvokeError()}): run as root or raise the hard limit.");
         }
     }
 

@@ -17,8 +17,13 @@ public static partial class ChildProcess
     {
         ["reactor-kind"] => PrintReactorKind(),
         ["emfile-server", var spare] => EmfileServer(int.Parse(spare)),
+        ["idle-clients", ..] => Torsion.Bench.IdleConnections.IdleLoad.RunClients(args),
         _ => Usage(),
     };
+
+    /// <summary>The command line that runs this test assembly's Main.</summary>
+    public static IReadOnlyList<string> Command =>
+        [Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", "exec", typeof(ChildProcess).Assembly.Location];
 
     /// <summary>Starts this test assembly as a child process running <paramref name="args"/>.</summary>
     public static Process Start(IReadOnlyDictionary<string, string?>? environment, params string[] args)

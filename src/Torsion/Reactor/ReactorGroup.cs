@@ -223,7 +223,11 @@ public sealed class ReactorGroup : IDisposable
                     }
                 }
 
-                if (group._started && reactor.Running && !reactor.IsInReactorThread)
+                if (reactor.HasStopped)
+                {
+                    Closed(null); // its shutdown closed the socket already
+                }
+                else if (group._started && !reactor.IsInReactorThread)
                 {
                     reactor.CallFromThread(Stop);
                 }

@@ -116,3 +116,17 @@ public sealed class ReactorGroupPortTests
         }
     }
 }
+
+public sealed class ReactorGroupStoppedPortTests
+{
+    [Fact]
+    public async Task StopListening_after_the_group_stopped_fires_at_once()
+    {
+        using var group = new ReactorGroup(2, ReactorKind.Epoll);
+        var port = group.ListenTcp(0, Factory.ForProtocol(() => new EchoProtocol()), interfaceAddress: "127.0.0.1");
+        group.Start();
+        group.Stop();
+        Assert.True(group.Join(ReactorHarness.Timeout));
+        await port.StopListening().AsTask().WaitAsync(ReactorHarness.Timeout);
+    }
+}

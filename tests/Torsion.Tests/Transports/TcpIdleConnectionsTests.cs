@@ -11,7 +11,7 @@ namespace Torsion.Tests.Transports;
 public sealed class TcpIdleConnectionsTests(ITestOutputHelper output)
 {
     [Fact]
-    public void Twenty_thousand_idle_connections_cost_at_most_4_KiB_of_managed_memory_each_and_the_server_stays_responsive()
+    public void Twenty_thousand_idle_connections_or_as_many_as_the_descriptor_limit_allows_cost_at_most_4_KiB_each_and_the_server_stays_responsive()
     {
         if (!OperatingSystem.IsLinux())
         {

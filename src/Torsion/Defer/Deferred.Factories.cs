@@ -3,12 +3,7 @@ namespace Torsion.Defer;
 public abstract partial class Deferred
 {
     /// <summary>A Deferred that has already fired with <paramref name="value"/>.</summary>
-    public static Deferred<T> Succeed<T>(T value)
-    {
-        var d = new Deferred<T>();
-        d.Callback(value);
-        return d;
-    }
+    public static Deferred<T> Succeed<T>(T value) => new(value);
 
     /// <summary>A <c>Deferred&lt;Unit&gt;</c> that has already fired.</summary>
     public static Deferred<Unit> Succeed() => Succeed(Unit.Value);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Torsion.Defer;
@@ -26,20 +27,14 @@ public abstract partial class Deferred
         Cancelled = 64,
         DeferRun = 128,
         RunPending = 256,
-        HasFirst = 512,
     }
 
-    // Chain state; only meaningful on the owner (Chain == this).
+    // Chain state; only meaningful on the owner (Chain == this). Kept small (Task<T>-sized): steps live in a
+    // circular list of nodes, rarely used state (canceller, failure tracker, typed view) in a side object.
     private object? _result;          // a Deferred<X> view holding the value, the Exception, or the awaited inner chain
+    private object? _steps;           // null, a lone IResumable (an awaiting async method), or the last StepNode (its Next is the first)
+    private DeferredExtras? _extras;
     private State _state;
-    private int _pauseCount;
-    private Step _first;
-    private Step[]? _steps;
-    private int _head;
-    private int _tail;
-    private object? _canceller;
-    private FailureTracker? _tracker;
-    private Deferred? _currentView;   // null: the owner is the current view
 
     internal Deferred()
     {
@@ -66,8 +61,7 @@ public abstract partial class Deferred
         get
         {
             var c = Chain;
-            return (c._state & (State.Called | State.Running | State.Waiting)) == State.Called
-                && c._pauseCount == 0 && (c._state & State.HasFirst) == 0 && c._head == c._tail;
+            return (c._state & (State.Called | State.Running | State.Waiting)) == State.Called && c._steps is null;
         }
     }
 
@@ -77,7 +71,7 @@ public abstract partial class Deferred
         get
         {
             var c = Chain;
-            return (c._state & (State.Called | State.Waiting)) == State.Called && c._pauseCount == 0;
+            return (c._state & (State.Called | State.Waiting)) == State.Called;
         }
     }
 
@@ -85,7 +79,7 @@ public abstract partial class Deferred
 
     internal Exception Error => (Exception)Chain._result!;
 
-    internal Deferred CurrentView => Chain._currentView ?? Chain;
+    internal Deferred CurrentView => Chain._extras?.CurrentView ?? Chain;
 
     /// <summary>
     /// Cancels the Deferred: before it fires, calls the canceller given at construction and, if that did not
@@ -97,7 +91,7 @@ public abstract partial class Deferred
         var c = Chain;
         if ((c._state & State.Called) == 0)
         {
-            var canceller = c._canceller;
+            var canceller = c._extras?.Canceller;
             if (canceller is not null)
             {
                 if (canceller is ICancelHook hook)
@@ -108,6 +102,11 @@ public abstract partial class Deferred
                 {
                     c.InvokeCanceller(canceller);
                 }
+            }
+            else if (c is ICancelHook self)
+            {
+                // An async Deferred method's box is its own Deferred and its own canceller.
+                self.Cancel(c);
             }
             else
             {
@@ -189,7 +188,16 @@ public abstract partial class Deferred
         RunCallbacks();
     }
 
-    internal void SetCanceller(object? canceller) => Chain._canceller = canceller;
+    /// <summary>Makes a fresh owner hold <paramref name="holder"/>'s value as already fired, with no callbacks to run.</summary>
+    private protected void SetFired(Deferred holder)
+    {
+        _result = holder;
+        _state = State.Called;
+    }
+
+    internal void SetCanceller(object? canceller) => Chain.Extras.Canceller = canceller;
+
+    private DeferredExtras Extras => _extras ??= new DeferredExtras();
 
     internal void SetHolder(Deferred holder)
     {
@@ -208,10 +216,10 @@ public abstract partial class Deferred
     {
         var c = Chain;
         c._state |= State.Consumed;
-        if (c._tracker is not null)
+        if (c._extras?.Tracker is { } tracker)
         {
-            c._tracker.Dismiss();
-            c._tracker = null;
+            tracker.Dismiss();
+            c._extras.Tracker = null;
         }
     }
 
@@ -221,13 +229,11 @@ public abstract partial class Deferred
     {
         _result = inner;
         _state = (_state | State.Waiting) & ~State.Failed;
-        _pauseCount++;
     }
 
     internal void EndWaiting()
     {
         _state &= ~State.Waiting;
-        _pauseCount--;
     }
 
     /// <summary>While set, firing this Deferred records the result but leaves running the callbacks to the caller.</summary>
@@ -252,7 +258,18 @@ public abstract partial class Deferred
         }
     }
 
-    internal void SetCurrentView(Deferred view) => Chain._currentView = view == Chain ? null : view;
+    internal void SetCurrentView(Deferred view)
+    {
+        var c = Chain;
+        if (view != c)
+        {
+            c.Extras.CurrentView = view;
+        }
+        else if (c._extras is not null)
+        {
+            c._extras.CurrentView = null;
+        }
+    }
 
     private protected static string Describe(Deferred d) => d.ViewTypeName;
 
@@ -271,64 +288,96 @@ public abstract partial class Deferred
 
     internal void Enqueue(in Step step)
     {
-        if ((_state & State.HasFirst) == 0 && _head == _tail)
+        var node = new StepNode(step);
+        var steps = _steps;
+        if (steps is null)
         {
-            _first = step;
-            _state |= State.HasFirst;
+            node.Next = node;
+        }
+        else
+        {
+            var last = steps as StepNode ?? ToNode(steps);
+            node.Next = last.Next;
+            last.Next = node;
+        }
+
+        _steps = node;
+    }
+
+    /// <summary>Adds a step that resumes an <c>async Deferred</c> method and runs the chain if it has fired.</summary>
+    internal void AddResume(IResumable box, SynchronizationContext? context)
+    {
+        var c = Chain;
+        if (context is null)
+        {
+            c.EnqueueResume(box);
+        }
+        else
+        {
+            c.Enqueue(ResumeStep(box, context));
+        }
+
+        if ((c._state & State.Called) != 0)
+        {
+            c.RunCallbacks();
+        }
+    }
+
+    /// <summary>The finalizable tracker while the chain rests on an unhandled failure (for tests).</summary>
+    internal FailureTracker? Tracker => Chain._extras?.Tracker;
+
+    /// <summary>The canceller object given to <see cref="SetCanceller"/>, if any.</summary>
+    internal object? CancellerObject => Chain._extras?.Canceller;
+
+    /// <summary>Queues an <c>async Deferred</c> method to resume, without a node when it is the only step.</summary>
+    internal void EnqueueResume(IResumable box)
+    {
+        if (_steps is null)
+        {
+            _steps = box;
             return;
         }
 
-        if (_steps is null)
-        {
-            _steps = new Step[4];
-        }
-        else if (_tail == _steps.Length)
-        {
-            var count = _tail - _head;
-            if (_head > 0 && count < _steps.Length / 2)
-            {
-                Array.Copy(_steps, _head, _steps, 0, count);
-                Array.Clear(_steps, count, _tail - count);
-            }
-            else
-            {
-                var grown = new Step[_steps.Length * 2];
-                Array.Copy(_steps, _head, grown, 0, count);
-                _steps = grown;
-            }
+        Enqueue(ResumeStep(box, null));
+    }
 
-            _head = 0;
-            _tail = count;
-        }
+    internal static Step ResumeStep(IResumable box, SynchronizationContext? context) => new()
+    {
+        Callback = box,
+        Errback = context,
+        CallbackKind = StepKind.Resume,
+        ErrbackKind = StepKind.Resume,
+        Invoker = StepInvoker.Untyped,
+    };
 
-        _steps[_tail++] = step;
+    private static StepNode ToNode(object lone)
+    {
+        var node = new StepNode(ResumeStep((IResumable)lone, null));
+        node.Next = node;
+        return node;
     }
 
     private bool TryDequeue(out Step step)
     {
-        if ((_state & State.HasFirst) != 0)
+        var steps = _steps;
+        if (steps is null)
         {
-            step = _first;
-            _first = default;
-            _state &= ~State.HasFirst;
+            step = default;
+            return false;
+        }
+
+        if (steps is StepNode last)
+        {
+            var first = last.Next!;
+            _steps = first == last ? null : steps;
+            last.Next = first.Next;
+            step = first.Step;
             return true;
         }
 
-        if (_head != _tail)
-        {
-            step = _steps![_head];
-            _steps[_head++] = default;
-            if (_head == _tail)
-            {
-                _head = 0;
-                _tail = 0;
-            }
-
-            return true;
-        }
-
-        step = default;
-        return false;
+        _steps = null;
+        step = ResumeStep(Unsafe.As<IResumable>(steps), null);
+        return true;
     }
 
     /// <summary>
@@ -339,10 +388,11 @@ public abstract partial class Deferred
     internal void RunCallbacks()
     {
         var current = this;
+        Deferred? top = null;             // the top of the stack, kept out of the list so one level allocates nothing
         List<Deferred>? stack = null;
         while (true)
         {
-            if ((current._state & (State.Running | State.Called)) == State.Called && current._pauseCount == 0)
+            if ((current._state & (State.Running | State.Called | State.Waiting)) == State.Called)
             {
                 current._state |= State.Running;
                 Deferred? next = null;
@@ -366,7 +416,12 @@ public abstract partial class Deferred
                 current._state &= ~State.Running;
                 if (next is not null)
                 {
-                    (stack ??= []).Add(current);
+                    if (top is not null)
+                    {
+                        (stack ??= []).Add(top);
+                    }
+
+                    top = current;
                     current = next;
                     continue;
                 }
@@ -374,13 +429,21 @@ public abstract partial class Deferred
                 current.TrackFailure();
             }
 
-            if (stack is null || stack.Count == 0)
+            if (top is null)
             {
                 return;
             }
 
-            current = stack[^1];
-            stack.RemoveAt(stack.Count - 1);
+            current = top;
+            if (stack is { Count: > 0 })
+            {
+                top = stack[^1];
+                stack.RemoveAt(stack.Count - 1);
+            }
+            else
+            {
+                top = null;
+            }
         }
     }
 
@@ -389,19 +452,20 @@ public abstract partial class Deferred
     {
         if ((_state & (State.Failed | State.Consumed | State.Waiting)) == State.Failed)
         {
-            if (_tracker is null)
+            var extras = Extras;
+            if (extras.Tracker is null)
             {
-                _tracker = new FailureTracker((Exception)_result!, TypeName);
+                extras.Tracker = new FailureTracker((Exception)_result!, TypeName);
             }
             else
             {
-                _tracker.Error = (Exception)_result!;
+                extras.Tracker.Error = (Exception)_result!;
             }
         }
-        else if (_tracker is not null)
+        else if (_extras?.Tracker is { } tracker)
         {
-            _tracker.Dismiss();
-            _tracker = null;
+            tracker.Dismiss();
+            _extras.Tracker = null;
         }
     }
 }

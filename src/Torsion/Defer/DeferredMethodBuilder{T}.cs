@@ -17,8 +17,8 @@ namespace Torsion.Defer;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public struct DeferredMethodBuilder<T>
 {
+    // The method's Deferred: after the first incomplete await, the state machine box itself.
     private Deferred<T>? _deferred;
-    private object? _box;
 
     /// <summary>Creates a builder.</summary>
     public static DeferredMethodBuilder<T> Create() => default;
@@ -44,9 +44,12 @@ public struct DeferredMethodBuilder<T>
     {
         if (_deferred is null)
         {
-            _deferred = new Deferred<T>();
+            // Finished without suspending: a Deferred born fired, with no callbacks to run.
+            _deferred = new Deferred<T>(result);
+            return;
         }
-        else if (_deferred.Called && _deferred.WasCancelled)
+
+        if (_deferred.Called && _deferred.WasCancelled)
         {
             return;
         }
@@ -108,19 +111,30 @@ public struct DeferredMethodBuilder<T>
         awaiter.UnsafeOnCompleted(box.MoveNextAction);
     }
 
-    private StateMachineBox<TStateMachine> GetBox<TStateMachine>(ref TStateMachine stateMachine)
+    private StateMachineBox<TStateMachine, T> GetBox<TStateMachine>(ref TStateMachine stateMachine)
         where TStateMachine : IAsyncStateMachine
     {
-        if (_box is not null)
+        if (_deferred is StateMachineBox<TStateMachine, T> box)
         {
-            return Unsafe.As<StateMachineBox<TStateMachine>>(_box);
+            return box;
         }
 
-        var box = new StateMachineBox<TStateMachine>();
-        _deferred ??= new Deferred<T>();
-        _deferred.SetCanceller(box);
-        box.Deferred = _deferred;
-        _box = box;
+        if (_deferred?.CancellerObject is StateMachineBox<TStateMachine, T> separate)
+        {
+            return separate;
+        }
+
+        box = new StateMachineBox<TStateMachine, T>();
+        if (_deferred is null)
+        {
+            _deferred = box;
+        }
+        else
+        {
+            // Task was read before the method first suspended (a debugger): that Deferred stays the method's result.
+            box.Target = _deferred;
+            _deferred.SetCanceller(box);
+        }
 
         // Copy last: the boxed copy must carry the builder fields set above.
         box.StateMachine = stateMachine;

@@ -20,7 +20,9 @@ namespace Torsion.Defer;
 /// </remarks>
 /// <typeparam name="T">The type of the value the Deferred fires with.</typeparam>
 [AsyncMethodBuilder(typeof(DeferredMethodBuilder<>))]
-public sealed class Deferred<T> : Deferred
+#pragma warning disable CA1852 // not sealed only so that the async method box can be the method's Deferred (as Task's box is a Task<T>)
+public class Deferred<T> : Deferred
+#pragma warning restore CA1852
 {
     /// <summary>The value while this Deferred (or view) holds the chain's result.</summary>
     internal T Value = default!;
@@ -28,12 +30,31 @@ public sealed class Deferred<T> : Deferred
     /// <summary>Creates a Deferred that has not fired yet.</summary>
     /// <param name="canceller">Called by <see cref="Deferred.Cancel"/> before the Deferred fired; it may fire the Deferred
     /// itself (otherwise <see cref="Deferred.Cancel"/> errbacks with <see cref="CancelledException"/>).</param>
+    /// <exception cref="InvalidOperationException">A type outside Torsion derives from Deferred&lt;T&gt; (it is sealed in spirit).</exception>
     public Deferred(Action<Deferred<T>>? canceller = null)
     {
+        if (GetType() != typeof(Deferred<T>))
+        {
+            throw new InvalidOperationException($"{GetType().Name} derives from Deferred<{TypeNames.Of(typeof(T))}>, which is not meant to be subclassed: wrap a Deferred instead.");
+        }
+
         if (canceller is not null)
         {
             SetCanceller(canceller);
         }
+    }
+
+    /// <summary>Creates the Deferred of an <c>async Deferred</c> method that is also its state machine box.</summary>
+    private protected Deferred(Unit box)
+    {
+        _ = box;
+    }
+
+    /// <summary>Creates a Deferred that has already fired with <paramref name="value"/> (no callbacks to run).</summary>
+    internal Deferred(T value)
+    {
+        Value = value;
+        SetFired(this);
     }
 
     /// <summary>Creates a typed view of <paramref name="owner"/>'s chain.</summary>
@@ -284,7 +305,13 @@ public sealed class Deferred<T> : Deferred
     /// <summary>The value of a chain that has a current result, checked against this view's type.</summary>
     internal T ReadFinalValue()
     {
-        if (Chain.ResultObject is Deferred<T> holder)
+        var result = Chain.ResultObject;
+        if (ReferenceEquals(result, this))
+        {
+            return Value;
+        }
+
+        if (result is Deferred<T> holder)
         {
             return holder.Value;
         }

@@ -3,19 +3,32 @@ using System.Runtime.CompilerServices;
 namespace Torsion.Defer;
 
 /// <summary>
-/// The heap home of an <c>async Deferred</c> state machine once it awaits something incomplete. It is the method
-/// Deferred's canceller (cancellation reaches the awaited Deferred) and the step that resumes the method.
+/// The heap home of an <c>async Deferred</c> state machine once it awaits something incomplete. Like Task's
+/// AsyncStateMachineBox it is the method's Deferred itself (one allocation per suspended method), its canceller
+/// (cancellation reaches the awaited Deferred) and the step that resumes the method.
 /// </summary>
-internal sealed class StateMachineBox<TStateMachine> : IResumable, ICancelHook
+internal sealed class StateMachineBox<TStateMachine, T> : Deferred<T>, IResumable, ICancelHook
     where TStateMachine : IAsyncStateMachine
 {
-    private static readonly ContextCallback s_moveNext = static s => Unsafe.As<StateMachineBox<TStateMachine>>(s!).StateMachine.MoveNext();
+    private static readonly ContextCallback s_moveNext = static s => Unsafe.As<StateMachineBox<TStateMachine, T>>(s!).StateMachine.MoveNext();
 
     public TStateMachine StateMachine = default!;
-    public Deferred Deferred = null!;
+    private Deferred<T>? _handedOut;
     private Action? _moveNextAction;
     private Deferred? _awaiting;
     private ExecutionContext? _context;
+
+    public StateMachineBox()
+        : base(Unit.Value)
+    {
+    }
+
+    /// <summary>The method's Deferred: this box, or one handed out before the method first suspended.</summary>
+    public Deferred<T> Target
+    {
+        get => _handedOut ?? this;
+        set => _handedOut = value == this ? null : value;
+    }
 
     /// <summary>A cached delegate for awaiters that are not Deferreds (Tasks, ValueTasks ...).</summary>
     public Action MoveNextAction => _moveNextAction ??= MoveNext;
@@ -24,14 +37,7 @@ internal sealed class StateMachineBox<TStateMachine> : IResumable, ICancelHook
     {
         _awaiting = awaited;
         _context = ExecutionContext.Capture();
-        awaited.Chain.AddStep(new Step
-        {
-            Callback = this,
-            Errback = SynchronizationContext.Current,
-            CallbackKind = StepKind.Resume,
-            ErrbackKind = StepKind.Resume,
-            Invoker = StepInvoker.Untyped,
-        });
+        awaited.AddResume(this, SynchronizationContext.Current);
     }
 
     public void AwaitOther()
@@ -44,7 +50,7 @@ internal sealed class StateMachineBox<TStateMachine> : IResumable, ICancelHook
     public Deferred? Resume()
     {
         _awaiting = null;
-        var deferred = Deferred;
+        var deferred = Target;
         deferred.BeginDeferredRun();
         var pending = false;
         try
@@ -59,7 +65,7 @@ internal sealed class StateMachineBox<TStateMachine> : IResumable, ICancelHook
         return pending ? deferred : null;
     }
 
-    public void Cancel(Deferred owner) => _awaiting?.Cancel();
+    void ICancelHook.Cancel(Deferred owner) => _awaiting?.Cancel();
 
     private void MoveNext()
     {

@@ -101,3 +101,10 @@ internal sealed class ErrbackFilter<TException, TOut>(Func<TException, TOut> err
         return false;
     }
 }
+
+/// <summary>A queued step in a chain's circular list of steps.</summary>
+internal sealed class StepNode(in Step step)
+{
+    public Step Step = step;
+    public StepNode? Next;
+}

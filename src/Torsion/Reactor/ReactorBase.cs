@@ -14,7 +14,7 @@ namespace Torsion.Reactor;
 /// shutdown, and the batch flush of writes. Subclasses supply readiness (<see cref="EpollReactor"/>,
 /// <see cref="SelectReactor"/>).
 /// </summary>
-public abstract unsafe class ReactorBase : IReactor, IDisposable
+public abstract unsafe partial class ReactorBase : IReactor, IDisposable
 {
     private const int StateNotStarted = 0;
     private const int StateRunning = 1;
@@ -587,6 +587,15 @@ public abstract unsafe class ReactorBase : IReactor, IDisposable
         var connector = new TcpConnector(this, host, port, factory, timeout ?? TimeSpan.FromSeconds(30), bindAddress);
         connector.Connect();
         return connector;
+    }
+
+    // ---- adopted sockets ----
+
+    /// <inheritdoc />
+    public IListeningPort AdoptStreamPort(int fileDescriptor, System.Net.Sockets.AddressFamily addressFamily, IProtocolFactory factory)
+    {
+        CheckThread(nameof(AdoptStreamPort));
+        return TcpPort.Adopt(this, fileDescriptor, addressFamily, factory);
     }
 
     /// <summary>Releases the epoll descriptor, wake-up descriptors and such. Call after <see cref="Run"/> returned.</summary>

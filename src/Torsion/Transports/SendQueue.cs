@@ -61,7 +61,13 @@ internal sealed unsafe class SendQueue
     }
 
     /// <summary>Sends what it can with one call. Returns bytes sent (&gt;= 0) or the negated errno.</summary>
-    public long SendTo(int fd, Socket socket)
+    public long SendTo(int fd, Socket socket) => SendTo(fd, socket, null, 0);
+
+    /// <summary>
+    /// Sends what it can with one call, with an ancillary message (Unix: SCM_RIGHTS) when
+    /// <paramref name="control"/> is not null (raw I/O only). Returns bytes sent (&gt;= 0) or the negated errno.
+    /// </summary>
+    public long SendTo(int fd, Socket socket, void* control, nuint controlLength)
     {
         if (_count == 0)
         {
@@ -78,7 +84,7 @@ internal sealed unsafe class SendQueue
                 return error == SocketError.WouldBlock ? -Libc.EAGAIN : -(int)error;
             }
         }
-        else if (_count == 1)
+        else if (_count == 1 && control is null)
         {
             ref var only = ref _segments[_head];
             fixed (byte* p = &only.Array[only.Start])
@@ -107,7 +113,7 @@ internal sealed unsafe class SendQueue
                     iov[i].Length = (nuint)(s.End - s.Start);
                 }
 
-                var msg = new Libc.MsgHdr { Iov = iov, IovLen = (nuint)n };
+                var msg = new Libc.MsgHdr { Iov = iov, IovLen = (nuint)n, Control = control, ControlLen = controlLength };
                 sent = Libc.sendmsg(fd, &msg, Libc.MSG_NOSIGNAL);
                 if (sent < 0)
                 {

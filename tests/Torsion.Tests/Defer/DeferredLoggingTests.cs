@@ -55,11 +55,11 @@ public sealed class DeferredLoggingTests
     public void Successful_Deferred_carries_no_finalizable_tracker()
     {
         var d = Deferred.Succeed(1);
-        Assert.Null(typeof(Deferred).GetField("_tracker", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(d));
+        Assert.Null(d.Tracker);
         var failed = Deferred.Fail<int>(new FormatException());
-        Assert.NotNull(typeof(Deferred).GetField("_tracker", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(failed));
+        Assert.NotNull(failed.Tracker);
         failed.AddErrback(_ => 0);
-        Assert.Null(typeof(Deferred).GetField("_tracker", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(failed));
+        Assert.Null(failed.Tracker);
     }
 
     [Fact]

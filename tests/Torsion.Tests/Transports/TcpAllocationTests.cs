@@ -33,14 +33,27 @@ public abstract class TcpAllocationTests(ITestOutputHelper output) : ReactorHarn
         var back = new byte[size];
 
         RoundTrips(client, message, back, messages / 4);
-        var before = await On(GC.GetAllocatedBytesForCurrentThread);
-        RoundTrips(client, message, back, messages);
-        var after = await On(GC.GetAllocatedBytesForCurrentThread);
+
+        // Two measured windows: an allocation per message shows in both; a one-time growth (a table sized by
+        // descriptor number, a pool bucket used for the first time) shows in one at most.
+        var windows = new long[2];
+        for (var w = 0; w < windows.Length; w++)
+        {
+            var before = await On(GC.GetAllocatedBytesForCurrentThread);
+            RoundTrips(client, message, back, messages);
+            var after = await On(GC.GetAllocatedBytesForCurrentThread);
+            windows[w] = after - before;
+        }
 
         Assert.Equal(message, back);
+        output.WriteLine($"{Reactor.GetType().Name}: {windows[0]} and {windows[1]} bytes allocated on the reactor thread over two windows of {messages} echoes of {size} bytes");
+        foreach (var entry in Logs.Entries)
+        {
+            output.WriteLine($"log: {entry.Level} {entry.Message}");
+        }
+
         // What is left is the measuring itself (completing the TaskCompletionSource of On): a constant, not per message.
-        var allocated = after - before;
-        output.WriteLine($"{Reactor.GetType().Name}: {allocated} bytes allocated on the reactor thread over {messages} echoes of {size} bytes");
+        var allocated = windows.Min();
         Assert.True(allocated < 4096, $"{allocated} bytes allocated on the reactor thread over {messages} echoes of {size} bytes ({(double)allocated / messages:0.###} per message)");
     }
 

@@ -78,6 +78,9 @@ public abstract unsafe partial class ReactorBase : IReactor, IDisposable
     /// <summary>True while the shutdown runs (connections are being closed).</summary>
     internal bool IsStopping => _state == StateStopping;
 
+    /// <summary>True once <see cref="Run"/> has returned (its shutdown closed every port and connection).</summary>
+    internal bool HasStopped => Volatile.Read(ref _state) == StateStopped;
+
     // ---- core ----
 
     /// <inheritdoc />
@@ -105,7 +108,7 @@ public abstract unsafe partial class ReactorBase : IReactor, IDisposable
         {
             _state = StateStopped;
             SynchronizationContext.SetSynchronizationContext(previousContext);
-            _pool.Stop();
+            _pool.Stop(Options.ShutdownTimeout);
         }
     }
 

@@ -156,20 +156,88 @@ public sealed class ReactorGroup : IDisposable
     {
         public EndPoint Host => ports[0].Host;
 
-        /// <summary>Stops every reactor's socket; the Deferred fires (on the calling thread) once all are closed.</summary>
+        /// <summary>
+        /// Stops every reactor's socket, each on its own reactor thread, without blocking any of them. The Deferred fires
+        /// once all are closed: on the calling reactor's thread when called from one of the group's reactors, else on
+        /// the thread of the reactor that closed its socket last (at once when the group is not running).
+        /// </summary>
         public Deferred<Unit> StopListening()
         {
+            var done = new Deferred<Unit>();
+            var caller = group._reactors.FirstOrDefault(r => r.IsInReactorThread);
+            var pending = ports.Length;
+            Exception? firstError = null;
+
+            void Closed(Exception? error)
+            {
+                if (error is not null)
+                {
+                    Interlocked.CompareExchange(ref firstError, error, null);
+                }
+
+                if (Interlocked.Decrement(ref pending) != 0)
+                {
+                    return;
+                }
+
+                void Fire()
+                {
+                    if (firstError is { } failure)
+                    {
+                        done.Errback(failure);
+                    }
+                    else
+                    {
+                        done.Callback(Unit.Value);
+                    }
+                }
+
+                if (caller is null || caller.IsInReactorThread)
+                {
+                    Fire();
+                }
+                else
+                {
+                    caller.CallFromThread(Fire);
+                }
+            }
+
             for (var i = 0; i < ports.Length; i++)
             {
                 var port = ports[i];
-                group.OnReactor(group._reactors[i], () =>
+                var reactor = group._reactors[i];
+
+                void Stop()
                 {
-                    port.StopListening();
-                    return true;
-                });
+                    try
+                    {
+                        port.StopListening().AddBoth(result =>
+                        {
+                            Closed(result.Success ? null : result.Error);
+                            return Unit.Value;
+                        });
+                    }
+                    catch (Exception e)
+                    {
+                        Closed(e);
+                    }
+                }
+
+                if (reactor.HasStopped)
+                {
+                    Closed(null); // its shutdown closed the socket already
+                }
+                else if (group._started && !reactor.IsInReactorThread)
+                {
+                    reactor.CallFromThread(Stop);
+                }
+                else
+                {
+                    Stop();
+                }
             }
 
-            return Deferred.Succeed();
+            return done;
         }
 
         public override string ToString() => $"TCP port {Host} on {ports.Length} reactors";

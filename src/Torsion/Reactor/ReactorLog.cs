@@ -19,4 +19,7 @@ internal static partial class ReactorLog
 
     [LoggerMessage(5, LogLevel.Warning, "{Count} connections did not finish within the shutdown timeout of {TimeoutMs} ms and are aborted")]
     public static partial void ShutdownAborting(ILogger logger, int count, int timeoutMs);
+
+    [LoggerMessage(6, LogLevel.Warning, "{Count} thread pool threads were still running work {TimeoutMs} ms after the reactor stopped; they are left to finish on their own")]
+    public static partial void ThreadPoolBusy(ILogger logger, int count, int timeoutMs);
 }

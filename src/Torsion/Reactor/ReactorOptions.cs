@@ -8,7 +8,10 @@ public sealed class ReactorOptions
     /// <summary>Where the reactor logs errors of protocol code and of its own (default: nowhere).</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
-    /// <summary>How long a stop waits for connections to finish their writes before it aborts them (default 5 s).</summary>
+    /// <summary>
+    /// How long a stop waits for connections to finish their writes before it aborts them, and then for the thread
+    /// pool's threads to finish their work (default 5 s each).
+    /// </summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The most threads <see cref="IReactorThreads.CallInThread"/> runs at once (default 10).</summary>

@@ -8,6 +8,7 @@ internal sealed class ReactorThreadPool(ReactorBase reactor, int maxThreads)
 {
     private readonly Queue<Action> _work = new();
     private readonly object _gate = new();
+    private readonly List<Thread> _running = [];
     private int _threads;
     private int _idle;
     private bool _stopped;
@@ -53,12 +54,33 @@ internal sealed class ReactorThreadPool(ReactorBase reactor, int maxThreads)
         }
     }
 
-    public void Stop()
+    /// <summary>
+    /// Refuses new work and waits up to <paramref name="timeout"/> for the threads to finish what they run; a thread
+    /// still busy then is left to finish on its own (it is a background thread) and logged.
+    /// </summary>
+    public void Stop(TimeSpan timeout)
     {
+        Thread[] threads;
         lock (_gate)
         {
             _stopped = true;
             Monitor.PulseAll(_gate);
+            threads = [.. _running];
+        }
+
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        var busy = 0;
+        foreach (var thread in threads)
+        {
+            if (thread != Thread.CurrentThread && !thread.Join(TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64))))
+            {
+                busy++;
+            }
+        }
+
+        if (busy > 0)
+        {
+            ReactorLog.ThreadPoolBusy(reactor.Logger, busy, (int)timeout.TotalMilliseconds);
         }
     }
 
@@ -68,6 +90,7 @@ internal sealed class ReactorThreadPool(ReactorBase reactor, int maxThreads)
         {
             _threads++;
             var thread = new Thread(Work) { IsBackground = true, Name = $"Torsion pool {_threads}" };
+            _running.Add(thread);
             thread.Start();
             _idle++;
         }
@@ -89,6 +112,7 @@ internal sealed class ReactorThreadPool(ReactorBase reactor, int maxThreads)
                 {
                     _threads--;
                     _idle--;
+                    _running.Remove(Thread.CurrentThread);
                     return;
                 }
 

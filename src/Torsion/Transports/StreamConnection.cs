@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using Torsion.Diagnostics;
 using Torsion.Protocols;
 using Torsion.Reactor;
 
@@ -39,6 +40,7 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IR
     private bool _notified;
     private Exception? _pendingError;
     private int _fd;
+    private PortTag _tag = UnknownTag;
 
     /// <summary>Wraps a connected socket; <paramref name="onLost"/> (a connector that may reconnect) hears of the end, or is null.</summary>
     private protected StreamConnection(ReactorBase reactor, Socket socket, IProtocol protocol, EndPoint peer, EndPoint host, Action<Exception>? onLost)
@@ -50,6 +52,19 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IR
         _onLost = onLost;
         Peer = peer;
         Host = host;
+    }
+
+    /// <summary>The metrics tag of a connection nobody tagged (subclasses and ports set a better one).</summary>
+    private static readonly PortTag UnknownTag = new("stream");
+
+    /// <summary>
+    /// The <c>torsion.port</c> tag this connection records its metrics under (<see cref="TorsionMetrics.Shared"/>):
+    /// its listening port's, or its kind's client tag.
+    /// </summary>
+    internal PortTag Tag
+    {
+        get => _tag;
+        init => _tag = value;
     }
 
     public EndPoint Peer { get; }
@@ -76,6 +91,7 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IR
     internal void Start()
     {
         _reactor.AddConnection(this);
+        TorsionMetrics.Shared.ConnectionAccepted(_tag);
         StartReading();
         try
         {
@@ -101,7 +117,16 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IR
 
         if (n > 0)
         {
+            TorsionMetrics.Shared.BytesReceived(_tag, n);
             _protocol.DataReceived(new ReadOnlySpan<byte>(_reactor.ReadBufferPointer, (int)n));
+
+            // The callback's own replies leave now (one send for all its writes), before the batch's other events are
+            // read, as the C epoll server does; writes to other connections still wait for the end of the batch.
+            if (FlushRequested && !_writing && !_socketClosed && _pendingError is null)
+            {
+                Flush(runDrained: false);
+            }
+
             return null;
         }
 
@@ -204,6 +229,7 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IR
                 var sent = Libc.send(_fd, p, data.Length, Libc.MSG_NOSIGNAL);
                 if (sent > 0)
                 {
+                    TorsionMetrics.Shared.BytesSent(_tag, sent);
                     data = data[(int)sent..];
                 }
                 else if (sent < 0 && Libc.Errno is not (Libc.EAGAIN or Libc.EINTR))
@@ -308,6 +334,8 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IR
                 queue.Clear();
                 return;
             }
+
+            TorsionMetrics.Shared.BytesSent(_tag, sent);
         }
 
         var remaining = queue?.Length ?? 0;
@@ -507,6 +535,7 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IR
 
         _onLost?.Invoke(reason);
         _reactor.RemoveConnection(this);
+        TorsionMetrics.Shared.ConnectionClosed(_tag);
     }
 
     // ---- flow control ----

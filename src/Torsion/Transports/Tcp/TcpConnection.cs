@@ -14,7 +14,11 @@ internal sealed class TcpConnection : StreamConnection, ITcpTransport
     internal TcpConnection(ReactorBase reactor, Socket socket, IProtocol protocol, EndPoint peer, TcpConnector? connector)
         : base(reactor, socket, protocol, peer, socket.LocalEndPoint!, connector is null ? null : connector.ConnectionLost)
     {
+        Tag = ClientTag;
     }
+
+    /// <summary>The <c>torsion.port</c> tag of connections made by <see cref="TcpConnector"/> (all client connections share it).</summary>
+    internal static readonly Torsion.Diagnostics.PortTag ClientTag = new("tcp:client");
 
     public bool NoDelay
     {

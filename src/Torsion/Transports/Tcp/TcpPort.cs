@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Torsion.Defer;
+using Torsion.Diagnostics;
 using Torsion.Protocols;
 using Torsion.Reactor;
 
@@ -21,6 +22,7 @@ internal sealed unsafe class TcpPort : IListeningPort, IReadDescriptor, ISocketD
     private readonly Socket _socket;
     private readonly IProtocolFactory _factory;
     private readonly int _fd;
+    private readonly PortTag _tag;
     private bool _listening;
     private bool _reading;
     private TimeSpan _acceptPause = FirstAcceptPause;
@@ -33,6 +35,7 @@ internal sealed unsafe class TcpPort : IListeningPort, IReadDescriptor, ISocketD
         _factory = factory;
         _fd = (int)socket.Handle;
         Host = socket.LocalEndPoint!;
+        _tag = new PortTag($"tcp:{Host}");
     }
 
     public EndPoint Host { get; }
@@ -243,7 +246,7 @@ internal sealed unsafe class TcpPort : IListeningPort, IReadDescriptor, ISocketD
             return;
         }
 
-        new TcpConnection(_reactor, socket, protocol, peer, connector: null).Start();
+        new TcpConnection(_reactor, socket, protocol, peer, connector: null) { Tag = _tag }.Start();
     }
 
     /// <summary>Out of descriptors: stop accepting for a while (doubling up to a second) so the loop does not spin.</summary>

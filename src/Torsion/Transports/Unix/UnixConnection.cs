@@ -19,7 +19,11 @@ internal sealed unsafe class UnixConnection : StreamConnection, IUnixTransport
     internal UnixConnection(ReactorBase reactor, Socket socket, IProtocol protocol, EndPoint peer, EndPoint host, Action<Exception>? onLost)
         : base(reactor, socket, protocol, peer, host, onLost)
     {
+        Tag = ClientTag;
     }
+
+    /// <summary>The <c>torsion.port</c> tag of connections made by a Unix connector (all client connections share it).</summary>
+    internal static readonly Torsion.Diagnostics.PortTag ClientTag = new("unix:client");
 
     private protected override string Kind => "Unix";
 

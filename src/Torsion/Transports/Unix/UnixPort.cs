@@ -20,6 +20,7 @@ internal sealed unsafe class UnixPort : IListeningPort, IReadDescriptor, ISocket
     private readonly IProtocolFactory _factory;
     private readonly UnixSocketFile _file;
     private readonly int _fd;
+    private readonly Torsion.Diagnostics.PortTag _tag;
     private bool _listening;
     private bool _reading;
     private IDelayedCall? _resumeAccepting;
@@ -32,6 +33,7 @@ internal sealed unsafe class UnixPort : IListeningPort, IReadDescriptor, ISocket
         _file = file;
         _fd = (int)socket.Handle;
         Host = file.EndPoint;
+        _tag = new Torsion.Diagnostics.PortTag($"unix:{Host}");
     }
 
     public EndPoint Host { get; }
@@ -173,7 +175,7 @@ internal sealed unsafe class UnixPort : IListeningPort, IReadDescriptor, ISocket
             return;
         }
 
-        new UnixConnection(_reactor, socket, protocol, peer, Host, onLost: null).Start();
+        new UnixConnection(_reactor, socket, protocol, peer, Host, onLost: null) { Tag = _tag }.Start();
     }
 
     private void PauseAccepting(string error)

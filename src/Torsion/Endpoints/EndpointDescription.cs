@@ -246,18 +246,18 @@ internal sealed class EndpointDescription
     /// <summary>Refuses arguments that were not read: extra positional ones and unknown keys.</summary>
     public void CheckAllUsed(int positionalCount)
     {
-        if (Positional.Count > positionalCount)
-        {
-            var extra = Positional[positionalCount];
-            throw Error(extra, $"the argument '{extra}' is not expected here");
-        }
-
         foreach (var key in _keywords.Keys)
         {
             if (!_used.Contains(key))
             {
                 throw Error(key, $"the option '{key}' is not known for {Type}");
             }
+        }
+
+        if (Positional.Count > positionalCount)
+        {
+            var extra = Positional[positionalCount];
+            throw Error(extra, $"the argument '{extra}' is not expected here");
         }
     }
 }

@@ -199,7 +199,8 @@ public sealed class HostnameEndpoint : IStreamClientEndpoint
             {
                 if (_pending.Count == 0)
                 {
-                    Finish(new ConnectionAttemptsFailedException(_endpoint.Host, _endpoint.Port, _failures));
+                    // One address: its own error says it best (e.g. ConnectionRefusedException).
+                    Finish(_failures.Count == 1 ? _failures[0].Value : new ConnectionAttemptsFailedException(_endpoint.Host, _endpoint.Port, _failures));
                 }
 
                 return;

@@ -36,6 +36,7 @@ internal sealed class DelayedCall : IDelayedCall
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
         _reactor.CheckThread("IDelayedCall.Reset");
         _reactor.Timers.Update(this, _reactor.Seconds() + delay.TotalSeconds);
+        _reactor.NoteWorkQueued();
     }
 
     public void Delay(TimeSpan by)
@@ -43,6 +44,7 @@ internal sealed class DelayedCall : IDelayedCall
         EnsureActive("delay");
         _reactor.CheckThread("IDelayedCall.Delay");
         _reactor.Timers.Update(this, Time + by.TotalSeconds);
+        _reactor.NoteWorkQueued();
     }
 
     internal Action Take()

@@ -1,6 +1,3 @@
-using System.ComponentModel;
-using System.Runtime.InteropServices;
-
 namespace Torsion.Reactor;
 
 /// <summary>
@@ -8,15 +5,9 @@ namespace Torsion.Reactor;
 /// Descriptors are kept in an array indexed by fd; each registration carries a generation in the epoll data so
 /// that an event for a closed fd is never delivered to a newer socket that got the same number.
 /// </summary>
-public sealed unsafe class EpollReactor : ReactorBase
+public sealed class EpollReactor : ReactorBase
 {
-    private const int MaxEvents = 512;
-    private const ulong WakeTag = ulong.MaxValue;
-
-    private readonly int _epfd;
-    private readonly int _wakeFd;
-    private readonly byte* _events;
-    private Slot[] _slots = new Slot[256];
+    private readonly EpollSet _set;
     private bool _disposed;
 
     /// <summary>Makes an epoll reactor; run it with <see cref="ReactorBase.Run"/> on the thread that will own it.</summary>
@@ -29,96 +20,7 @@ public sealed unsafe class EpollReactor : ReactorBase
             throw new PlatformNotSupportedException("EpollReactor runs on Linux only; use SelectReactor elsewhere.");
         }
 
-        _epfd = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
-        if (_epfd < 0)
-        {
-            throw new Win32Exception(Libc.Errno, "epoll_create1 failed");
-        }
-
-        _wakeFd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
-        if (_wakeFd < 0)
-        {
-            var errno = Libc.Errno;
-            Libc.close(_epfd);
-            throw new Win32Exception(errno, "eventfd failed");
-        }
-
-        _events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * Libc.EpollEventSize));
-        Control(Libc.EPOLL_CTL_ADD, _wakeFd, Libc.EPOLLIN, WakeTag);
-    }
-
-    private struct Slot
-    {
-        public IReadDescriptor? Reader;
-        public IWriteDescriptor? Writer;
-        public uint Events;
-        public uint Generation;
-    }
-
-    private void Control(int op, int fd, uint events, ulong data)
-    {
-        var ev = stackalloc byte[16];
-        *(uint*)ev = events;
-        *(ulong*)(ev + Libc.EpollDataOffset) = data;
-        if (Libc.epoll_ctl(_epfd, op, fd, ev) == 0)
-        {
-            return;
-        }
-
-        var errno = Libc.Errno;
-        // The fd was closed without being removed (closing drops it from epoll): add it afresh.
-        if (op == Libc.EPOLL_CTL_MOD && errno == 2 /* ENOENT */)
-        {
-            Control(Libc.EPOLL_CTL_ADD, fd, events, data);
-            return;
-        }
-
-        if (op == Libc.EPOLL_CTL_DEL && errno is 2 or 9 /* ENOENT, EBADF */)
-        {
-            return;
-        }
-
-        throw new Win32Exception(errno, $"epoll_ctl({op}) on fd {fd} failed: {Libc.Describe(errno)}");
-    }
-
-    private ref Slot SlotFor(int fd)
-    {
-        if (fd < 0)
-        {
-            throw new ArgumentException($"Descriptor number {fd} is not open.", nameof(fd));
-        }
-
-        if (fd >= _slots.Length)
-        {
-            Array.Resize(ref _slots, Math.Max(fd + 1, _slots.Length * 2));
-        }
-
-        return ref _slots[fd];
-    }
-
-    private void Update(int fd, ref Slot slot)
-    {
-        var events = (slot.Reader is null ? 0 : Libc.EPOLLIN) | (slot.Writer is null ? 0 : Libc.EPOLLOUT);
-        if (events == slot.Events)
-        {
-            return;
-        }
-
-        if (slot.Events == 0)
-        {
-            slot.Generation++;
-            Control(Libc.EPOLL_CTL_ADD, fd, events, ((ulong)slot.Generation << 32) | (uint)fd);
-        }
-        else if (events == 0)
-        {
-            Control(Libc.EPOLL_CTL_DEL, fd, 0, 0);
-        }
-        else
-        {
-            Control(Libc.EPOLL_CTL_MOD, fd, events, ((ulong)slot.Generation << 32) | (uint)fd);
-        }
-
-        slot.Events = events;
+        _set = new EpollSet();
     }
 
     /// <inheritdoc />
@@ -126,10 +28,7 @@ public sealed unsafe class EpollReactor : ReactorBase
     {
         ArgumentNullException.ThrowIfNull(reader);
         CheckThread(nameof(AddReader));
-        var fd = reader.FileDescriptor;
-        ref var slot = ref SlotFor(fd);
-        slot.Reader = reader;
-        Update(fd, ref slot);
+        _set.AddReader(reader);
     }
 
     /// <inheritdoc />
@@ -137,10 +36,7 @@ public sealed unsafe class EpollReactor : ReactorBase
     {
         ArgumentNullException.ThrowIfNull(writer);
         CheckThread(nameof(AddWriter));
-        var fd = writer.FileDescriptor;
-        ref var slot = ref SlotFor(fd);
-        slot.Writer = writer;
-        Update(fd, ref slot);
+        _set.AddWriter(writer);
     }
 
     /// <inheritdoc />
@@ -148,15 +44,7 @@ public sealed unsafe class EpollReactor : ReactorBase
     {
         ArgumentNullException.ThrowIfNull(reader);
         CheckThread(nameof(RemoveReader));
-        var fd = reader.FileDescriptor;
-        if (fd < 0 || fd >= _slots.Length || _slots[fd].Reader != reader)
-        {
-            return;
-        }
-
-        ref var slot = ref _slots[fd];
-        slot.Reader = null;
-        Update(fd, ref slot);
+        _set.RemoveReader(reader);
     }
 
     /// <inheritdoc />
@@ -164,110 +52,25 @@ public sealed unsafe class EpollReactor : ReactorBase
     {
         ArgumentNullException.ThrowIfNull(writer);
         CheckThread(nameof(RemoveWriter));
-        var fd = writer.FileDescriptor;
-        if (fd < 0 || fd >= _slots.Length || _slots[fd].Writer != writer)
-        {
-            return;
-        }
-
-        ref var slot = ref _slots[fd];
-        slot.Writer = null;
-        Update(fd, ref slot);
+        _set.RemoveWriter(writer);
     }
 
     /// <inheritdoc />
     public override IReadOnlyList<IDescriptor> RemoveAll()
     {
         CheckThread(nameof(RemoveAll));
-        var removed = new List<IDescriptor>();
-        for (var fd = 0; fd < _slots.Length; fd++)
-        {
-            ref var slot = ref _slots[fd];
-            if (slot.Events == 0)
-            {
-                continue;
-            }
-
-            if (slot.Reader is not null)
-            {
-                removed.Add(slot.Reader);
-            }
-
-            if (slot.Writer is not null && !ReferenceEquals(slot.Writer, slot.Reader))
-            {
-                removed.Add(slot.Writer);
-            }
-
-            slot.Reader = null;
-            slot.Writer = null;
-            Update(fd, ref slot);
-        }
-
-        return removed;
+        return _set.RemoveAll();
     }
 
     /// <inheritdoc />
-    public override IReadOnlyList<IReadDescriptor> GetReaders() =>
-        [.. _slots.Where(s => s.Reader is not null).Select(s => s.Reader!)];
+    public override IReadOnlyList<IReadDescriptor> GetReaders() => _set.GetReaders();
 
     /// <inheritdoc />
-    public override IReadOnlyList<IWriteDescriptor> GetWriters() =>
-        [.. _slots.Where(s => s.Writer is not null).Select(s => s.Writer!)];
+    public override IReadOnlyList<IWriteDescriptor> GetWriters() => _set.GetWriters();
 
-    private protected override void Poll(int timeoutMs)
-    {
-        var n = Libc.epoll_wait(_epfd, _events, MaxEvents, timeoutMs);
-        if (n < 0)
-        {
-            var errno = Libc.Errno;
-            if (errno == Libc.EINTR)
-            {
-                return;
-            }
+    private protected override void Poll(int timeoutMs) => _set.Dispatch(this, _set.Wait(timeoutMs));
 
-            throw new Win32Exception(errno, $"epoll_wait failed: {Libc.Describe(errno)}");
-        }
-
-        var size = Libc.EpollEventSize;
-        var offset = Libc.EpollDataOffset;
-        for (var i = 0; i < n; i++)
-        {
-            var ev = _events + (i * size);
-            var events = *(uint*)ev;
-            var data = *(ulong*)(ev + offset);
-            if (data == WakeTag)
-            {
-                ulong value;
-                Libc.read(_wakeFd, &value, sizeof(ulong));
-                continue;
-            }
-
-            var fd = (int)(uint)data;
-            var generation = (uint)(data >> 32);
-            if ((uint)fd >= (uint)_slots.Length || _slots[fd].Generation != generation)
-            {
-                continue;
-            }
-
-            if ((events & (Libc.EPOLLIN | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0 && _slots[fd].Reader is { } reader)
-            {
-                DispatchRead(reader);
-            }
-
-            // The read may have closed or replaced the descriptor: look again before writing.
-            if ((events & (Libc.EPOLLOUT | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0
-                && (uint)fd < (uint)_slots.Length && _slots[fd].Generation == generation && _slots[fd].Writer is { } writer)
-            {
-                DispatchWrite(writer);
-            }
-        }
-    }
-
-    private protected override void Wake()
-    {
-        ulong one = 1;
-        Libc.write(_wakeFd, &one, sizeof(ulong));
-    }
+    private protected override void Wake() => _set.Wake();
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
@@ -278,12 +81,11 @@ public sealed unsafe class EpollReactor : ReactorBase
         }
 
         _disposed = true;
-        Libc.close(_wakeFd);
-        Libc.close(_epfd);
-        NativeMemory.Free(_events);
+        if (disposing)
+        {
+            _set.Dispose();
+        }
+
         base.Dispose(disposing);
     }
-
-    /// <summary>Frees the native descriptors if <see cref="ReactorBase.Dispose()"/> was not called.</summary>
-    ~EpollReactor() => Dispose(false);
 }

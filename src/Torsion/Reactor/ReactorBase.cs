@@ -37,6 +37,7 @@ public abstract unsafe partial class ReactorBase : IReactor, IDisposable
     private int _state;
     private bool _exit;
     private Action? _onConnectionsClosed;
+    private SynchronizationContext? _syncContext;
 
     private protected ReactorBase(ReactorOptions? options)
     {
@@ -86,19 +87,33 @@ public abstract unsafe partial class ReactorBase : IReactor, IDisposable
     /// <inheritdoc />
     public void Run()
     {
+        EnterRunningState();
+        RunLoop();
+    }
+
+    /// <summary>Moves the reactor from not-started to running, or says why it cannot run.</summary>
+    private protected void EnterRunningState()
+    {
         if (Interlocked.CompareExchange(ref _state, StateRunning, StateNotStarted) != StateNotStarted)
         {
             throw new InvalidOperationException(_state == StateStopped
                 ? "This reactor has run and stopped already; a reactor cannot be restarted: make a new one."
                 : "This reactor is running already.");
         }
+    }
 
-        _threadId = Environment.CurrentManagedThreadId;
+    /// <summary>
+    /// Runs the loop on the calling thread until the reactor stops; a reactor driven by a foreign loop (GLib, a
+    /// <see cref="SynchronizationContext"/>) overrides this and calls <see cref="BeginRunning"/>,
+    /// <see cref="RunBatch"/> and <see cref="EndRunning"/> from that loop.
+    /// </summary>
+    private protected virtual void RunLoop()
+    {
         var previousContext = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(new ReactorSynchronizationContext(this));
+        SynchronizationContext.SetSynchronizationContext(SynchronizationContextForCallbacks);
         try
         {
-            FireSystemEvent(SystemEventType.Startup, null);
+            BeginRunning();
             while (!_exit)
             {
                 RunOnce();
@@ -106,9 +121,89 @@ public abstract unsafe partial class ReactorBase : IReactor, IDisposable
         }
         finally
         {
-            _state = StateStopped;
             SynchronizationContext.SetSynchronizationContext(previousContext);
-            _pool.Stop(Options.ShutdownTimeout);
+            EndRunning();
+        }
+    }
+
+    /// <summary>The context installed while protocol code runs, so that <c>await</c> comes back to this reactor.</summary>
+    private protected SynchronizationContext SynchronizationContextForCallbacks => _syncContext ??= new ReactorSynchronizationContext(this);
+
+    /// <summary>Makes the calling thread the reactor thread and fires the startup event; called once, on that thread.</summary>
+    private protected void BeginRunning()
+    {
+        _threadId = Environment.CurrentManagedThreadId;
+        FireSystemEvent(SystemEventType.Startup, null);
+    }
+
+    /// <summary>Marks the reactor stopped and stops its thread pool.</summary>
+    private protected void EndRunning()
+    {
+        _state = StateStopped;
+        _pool.Stop(Options.ShutdownTimeout);
+    }
+
+    /// <summary>True once the shutdown finished and the loop should return.</summary>
+    private protected bool ExitRequested => _exit;
+
+    /// <summary>True while a foreign loop runs a batch (<see cref="RunBatch"/>) on the reactor thread.</summary>
+    private protected bool InBatch { get; private set; }
+
+    /// <summary>
+    /// Runs one batch for a foreign loop, on the reactor thread: <paramref name="dispatch"/> (readiness callbacks),
+    /// then calls from other threads, due timers, and the flush of the writes the batch made.
+    /// </summary>
+    private protected void RunBatch<TState>(Action<TState> dispatch, TState state)
+    {
+        var previousContext = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(SynchronizationContextForCallbacks);
+        InBatch = true;
+        try
+        {
+            dispatch(state);
+            RunThreadCalls();
+            RunTimers();
+            FlushPending();
+        }
+        finally
+        {
+            InBatch = false;
+            SynchronizationContext.SetSynchronizationContext(previousContext);
+        }
+    }
+
+    /// <summary>How long the loop may sleep before the next batch is due: 0 (work is waiting), -1 (no timer), or ms.</summary>
+    private protected int NextTimeoutMs()
+    {
+        if (!_threadCalls.IsEmpty || _flushList.Count > 0 || _exit)
+        {
+            return 0;
+        }
+
+        var next = Timers.NextTime;
+        if (double.IsPositiveInfinity(next))
+        {
+            return -1;
+        }
+
+        var ms = Math.Ceiling((next - Seconds()) * 1000);
+        return ms <= 0 ? 0 : ms > int.MaxValue ? int.MaxValue : (int)ms;
+    }
+
+    /// <summary>
+    /// Called when the reactor thread queues work (a timer, a flush, a call) outside a loop iteration; a foreign
+    /// loop that sleeps with a computed timeout wakes itself here. The built-in loops never sleep at such moments.
+    /// </summary>
+    private protected virtual void WorkQueuedOutsideBatch()
+    {
+    }
+
+    /// <summary>Tells a foreign loop that reactor-thread work was queued, if no batch is running to pick it up.</summary>
+    internal void NoteWorkQueued()
+    {
+        if (!InBatch && IsInReactorThread)
+        {
+            WorkQueuedOutsideBatch();
         }
     }
 
@@ -311,32 +406,14 @@ public abstract unsafe partial class ReactorBase : IReactor, IDisposable
 
     private void RunOnce()
     {
-        int timeoutMs;
-        if (!_threadCalls.IsEmpty || _flushList.Count > 0 || _exit)
-        {
-            timeoutMs = 0;
-        }
-        else
-        {
-            var next = Timers.NextTime;
-            if (double.IsPositiveInfinity(next))
-            {
-                timeoutMs = -1;
-            }
-            else
-            {
-                var ms = Math.Ceiling((next - Seconds()) * 1000);
-                timeoutMs = ms <= 0 ? 0 : ms > int.MaxValue ? int.MaxValue : (int)ms;
-            }
-        }
-
-        Poll(timeoutMs);
+        Poll(NextTimeoutMs());
         RunThreadCalls();
         RunTimers();
         FlushPending();
     }
 
     /// <summary>Waits up to <paramref name="timeoutMs"/> (-1: forever) for readiness and dispatches it.</summary>
+    /// <remarks>Only the built-in loop of <see cref="RunLoop"/> calls it; a reactor driven by a foreign loop throws.</remarks>
     private protected abstract void Poll(int timeoutMs);
 
     /// <summary>Wakes a loop sleeping in <see cref="Poll"/>; callable from any thread.</summary>
@@ -394,6 +471,10 @@ public abstract unsafe partial class ReactorBase : IReactor, IDisposable
         {
             flush.FlushRequested = true;
             _flushList.Add(flush);
+            if (_flushList.Count == 1)
+            {
+                NoteWorkQueued();
+            }
         }
     }
 
@@ -422,7 +503,7 @@ public abstract unsafe partial class ReactorBase : IReactor, IDisposable
     }
 
     /// <summary>Calls DoRead and drops the descriptor if it returns a reason or throws.</summary>
-    private protected void DispatchRead(IReadDescriptor reader)
+    internal void DispatchRead(IReadDescriptor reader)
     {
         Exception? reason;
         try
@@ -442,7 +523,7 @@ public abstract unsafe partial class ReactorBase : IReactor, IDisposable
     }
 
     /// <summary>Calls DoWrite and drops the descriptor if it returns a reason or throws.</summary>
-    private protected void DispatchWrite(IWriteDescriptor writer)
+    internal void DispatchWrite(IWriteDescriptor writer)
     {
         Exception? reason;
         try
@@ -507,6 +588,7 @@ public abstract unsafe partial class ReactorBase : IReactor, IDisposable
         CheckThread(nameof(CallLater));
         var call = new DelayedCall(this, Seconds() + delay.TotalSeconds, action);
         Timers.Add(call);
+        NoteWorkQueued();
         return call;
     }
 
@@ -517,9 +599,16 @@ public abstract unsafe partial class ReactorBase : IReactor, IDisposable
     {
         ArgumentNullException.ThrowIfNull(action);
         _threadCalls.Enqueue(action);
-        if (!IsInReactorThread && Interlocked.Exchange(ref _wakePending, 1) == 0)
+        if (!IsInReactorThread)
         {
-            Wake();
+            if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+            {
+                Wake();
+            }
+        }
+        else
+        {
+            NoteWorkQueued();
         }
     }
 

@@ -3,7 +3,7 @@ namespace Torsion.Reactor;
 /// <summary>Makes the right reactor: by argument, else by the <c>TORSION_REACTOR</c> environment variable, else the platform's best.</summary>
 public static class ReactorFactory
 {
-    /// <summary>The environment variable that chooses the reactor: <c>epoll</c> or <c>select</c>.</summary>
+    /// <summary>The environment variable that chooses the reactor: <c>epoll</c>, <c>select</c> or <c>glib</c>.</summary>
     public const string EnvironmentVariable = "TORSION_REACTOR";
 
     /// <summary>The kind <see cref="Create"/> makes when not told: <c>TORSION_REACTOR</c>, else epoll on Linux, else select.</summary>
@@ -22,7 +22,8 @@ public static class ReactorFactory
             {
                 "epoll" => ReactorKind.Epoll,
                 "select" => ReactorKind.Select,
-                _ => throw new ArgumentException($"{EnvironmentVariable}='{name}' names no reactor: use 'epoll' or 'select'."),
+                "glib" => ReactorKind.GLib,
+                _ => throw new ArgumentException($"{EnvironmentVariable}='{name}' names no reactor: use 'epoll', 'select' or 'glib'."),
             };
         }
     }
@@ -33,6 +34,7 @@ public static class ReactorFactory
         {
             ReactorKind.Epoll => new EpollReactor(options),
             ReactorKind.Select => new SelectReactor(options),
+            ReactorKind.GLib => new GLibReactor(options),
             var other => throw new ArgumentOutOfRangeException(nameof(kind), other, "Unknown reactor kind."),
         };
 }

@@ -8,4 +8,7 @@ public enum ReactorKind
 
     /// <summary>Portable select (<see cref="SelectReactor"/>): the default elsewhere.</summary>
     Select,
+
+    /// <summary>The GLib main loop (<see cref="GLibReactor"/>): for GTK applications; needs libglib-2.0.</summary>
+    GLib,
 }

@@ -86,7 +86,13 @@ public abstract class ReactorHarness : IDisposable
     {
         StopAndJoin();
         Reactor.Dispose();
+        OnDisposed();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what a derived suite made for its reactor (a dispatcher thread), after the reactor stopped.</summary>
+    protected virtual void OnDisposed()
+    {
     }
 }
 

@@ -268,3 +268,17 @@ public sealed class SelectReactorTests : ReactorTests
 {
     protected override ReactorBase CreateReactor(ReactorOptions options) => new SelectReactor(options);
 }
+
+public sealed class GLibReactorTests : ReactorTests
+{
+    protected override ReactorBase CreateReactor(ReactorOptions options) => new GLibReactor(options);
+}
+
+public sealed class SynchronizationContextReactorTests : ReactorTests
+{
+    private readonly DispatcherSynchronizationContext _dispatcher = new();
+
+    protected override ReactorBase CreateReactor(ReactorOptions options) => new SynchronizationContextReactor(_dispatcher, options);
+
+    protected override void OnDisposed() => _dispatcher.Dispose();
+}

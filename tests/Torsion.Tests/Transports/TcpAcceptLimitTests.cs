@@ -91,7 +91,7 @@ public sealed class TcpAcceptLimitTests
         return ticks / 100.0; // USER_HZ is 100 on Linux
     }
 
-    private static ChannelReader<string> Lines(Process child)
+    private static ChannelReader<string> Lines(System.Diagnostics.Process child)
     {
         var channel = Channel.CreateUnbounded<string>();
         _ = Task.Run(async () =>

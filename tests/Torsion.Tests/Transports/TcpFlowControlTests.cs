@@ -72,3 +72,9 @@ public sealed class SelectTcpFlowControlTests : TcpFlowControlTests
 {
     protected override ReactorBase CreateReactor(ReactorOptions options) => new SelectReactor(options);
 }
+
+[Collection(nameof(SerialTests))]
+public sealed class GLibTcpFlowControlTests : TcpFlowControlTests
+{
+    protected override ReactorBase CreateReactor(ReactorOptions options) => new GLibReactor(options);
+}

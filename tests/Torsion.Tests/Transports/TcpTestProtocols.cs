@@ -18,6 +18,9 @@ public class Recorder : Protocol
 
     public bool KeepBytes { get; init; } = true;
 
+    /// <summary>The thread of every protocol callback, in order (for reactors that run callbacks on a foreign thread).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<int> CallbackThreads { get; } = new();
+
     public long Count { get; private set; }
 
     public byte[] Received
@@ -31,10 +34,15 @@ public class Recorder : Protocol
         }
     }
 
-    public override void ConnectionMade() => Made.TrySetResult();
+    public override void ConnectionMade()
+    {
+        CallbackThreads.Enqueue(Environment.CurrentManagedThreadId);
+        Made.TrySetResult();
+    }
 
     public override void DataReceived(ReadOnlySpan<byte> data)
     {
+        CallbackThreads.Enqueue(Environment.CurrentManagedThreadId);
         lock (_gate)
         {
             if (KeepBytes)
@@ -57,7 +65,11 @@ public class Recorder : Protocol
     {
     }
 
-    public override void ConnectionLost(Exception reason) => Lost.TrySetResult(reason);
+    public override void ConnectionLost(Exception reason)
+    {
+        CallbackThreads.Enqueue(Environment.CurrentManagedThreadId);
+        Lost.TrySetResult(reason);
+    }
 
     public Task WaitForBytes(long count)
     {

@@ -347,3 +347,17 @@ public sealed class SelectTcpTransportTests : TcpTransportTests
 {
     protected override ReactorBase CreateReactor(ReactorOptions options) => new SelectReactor(options);
 }
+
+public sealed class GLibTcpTransportTests : TcpTransportTests
+{
+    protected override ReactorBase CreateReactor(ReactorOptions options) => new GLibReactor(options);
+}
+
+public sealed class SynchronizationContextTcpTransportTests : TcpTransportTests
+{
+    private readonly DispatcherSynchronizationContext _dispatcher = new();
+
+    protected override ReactorBase CreateReactor(ReactorOptions options) => new SynchronizationContextReactor(_dispatcher, options);
+
+    protected override void OnDisposed() => _dispatcher.Dispose();
+}

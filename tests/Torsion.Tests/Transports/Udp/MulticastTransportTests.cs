@@ -107,3 +107,8 @@ public sealed class SelectMulticastTransportTests(ITestOutputHelper output) : Mu
 {
     protected override ReactorBase CreateReactor(ReactorOptions options) => new SelectReactor(options);
 }
+
+public sealed class GLibMulticastTransportTests(ITestOutputHelper output) : MulticastTransportTests(output)
+{
+    protected override ReactorBase CreateReactor(ReactorOptions options) => new GLibReactor(options);
+}

@@ -298,3 +298,8 @@ public sealed class SelectUdpTransportTests : UdpTransportTests
 {
     protected override ReactorBase CreateReactor(ReactorOptions options) => new SelectReactor(options);
 }
+
+public sealed class GLibUdpTransportTests : UdpTransportTests
+{
+    protected override ReactorBase CreateReactor(ReactorOptions options) => new GLibReactor(options);
+}

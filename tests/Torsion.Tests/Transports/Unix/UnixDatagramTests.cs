@@ -105,3 +105,8 @@ public sealed class SelectUnixDatagramTests : UnixDatagramTests
 {
     protected override ReactorBase CreateReactor(ReactorOptions options) => new SelectReactor(options);
 }
+
+public sealed class GLibUnixDatagramTests : UnixDatagramTests
+{
+    protected override ReactorBase CreateReactor(ReactorOptions options) => new GLibReactor(options);
+}

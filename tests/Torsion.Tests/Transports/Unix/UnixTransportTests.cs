@@ -272,3 +272,8 @@ public sealed class SelectUnixTransportTests : UnixTransportTests
 {
     protected override ReactorBase CreateReactor(ReactorOptions options) => new SelectReactor(options);
 }
+
+public sealed class GLibUnixTransportTests : UnixTransportTests
+{
+    protected override ReactorBase CreateReactor(ReactorOptions options) => new GLibReactor(options);
+}

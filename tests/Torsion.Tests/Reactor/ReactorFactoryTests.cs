@@ -35,6 +35,6 @@ public sealed class ReactorFactoryTests
     {
         var (exit, output) = await ReactorKindIn("kqueue");
         Assert.Equal(1, exit);
-        Assert.Equal("TORSION_REACTOR='kqueue' names no reactor: use 'epoll' or 'select'.", output);
+        Assert.Equal("TORSION_REACTOR='kqueue' names no reactor: use 'epoll', 'select' or 'glib'.", output);
     }
 }

@@ -13,12 +13,30 @@ public sealed class ProcessTests : ReactorHarness
     private Task<IProcessTransport> Spawn(ProcessRecorder protocol, string executable, string[] args, IReadOnlyDictionary<string, string>? env = null, string? cwd = null) =>
         On(() => Reactor.SpawnProcess(protocol, executable, args, env, cwd));
 
-    /// <summary>True when the pid is no child of this process any more (reaped: no zombie).</summary>
-    private static unsafe bool IsReaped(int pid)
+    /// <summary>
+    /// The start time of a process (field 22 of /proc/PID/stat): with the pid, it names one process even when pids are
+    /// reused. Read on the reactor thread right after spawning, before the reactor can reap the child.
+    /// </summary>
+    private static long? StartTime(int pid)
     {
-        int status;
-        return ProcessLibc.waitpid(pid, &status, ProcessLibc.WNOHANG) < 0 && Libc.Errno == ProcessLibc.ECHILD;
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null; // gone already (the SIGCHLD reaper reaps a child that exits during SpawnProcess at once)
+        }
+
+        return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    /// <summary>
+    /// True when the process is gone (reaped: no zombie). Reads /proc rather than calling waitpid, which on a pid that
+    /// was reused would reap another test's child and steal its exit status.
+    /// </summary>
+    private static bool IsReaped(int pid, long? startTime) => startTime is null || StartTime(pid) != startTime;
 
     [Fact]
     public async Task Cat_echoes_what_is_written_to_its_stdin_and_exits_0_when_stdin_is_closed()
@@ -26,6 +44,7 @@ public sealed class ProcessTests : ReactorHarness
         var cat = new ProcessRecorder();
         var transport = await Spawn(cat, "cat", ["cat"]);
         Assert.True(transport.Pid > 0);
+        var started = await On(() => StartTime(transport.Pid));
         await On(() => transport.Write("hello, process\n"u8));
         await Within(cat.WaitForOut("hello, process\n"));
         await On(transport.CloseStdin);
@@ -34,7 +53,7 @@ public sealed class ProcessTests : ReactorHarness
         Assert.Equal(0, reason.ExitCode);
         Assert.IsType<ProcessDoneException>(reason.Exception);
         Assert.Equal("hello, process\n", cat.Out);
-        Assert.True(IsReaped(transport.Pid));
+        Assert.True(IsReaped(transport.Pid, started));
     }
 
     [Fact]
@@ -235,10 +254,10 @@ public sealed class ProcessTests : ReactorHarness
     public async Task Fifty_short_children_are_all_reaped()
     {
         var children = Enumerable.Range(0, 50).Select(_ => new ProcessRecorder()).ToArray();
-        var pids = await On(() => children.Select(c => Reactor.SpawnProcess(c, "true", ["true"]).Pid).ToArray());
+        var pids = await On(() => children.Select(c => Reactor.SpawnProcess(c, "true", ["true"]).Pid).Select(p => (Pid: p, Start: StartTime(p))).ToArray());
         var reasons = await Within(Task.WhenAll(children.Select(c => c.Ended.Task)));
         Assert.All(reasons, r => Assert.Equal(0, r.ExitCode));
-        Assert.All(pids, pid => Assert.True(IsReaped(pid), $"process {pid} was not reaped"));
+        Assert.All(pids, p => Assert.True(IsReaped(p.Pid, p.Start), $"process {p.Pid} was not reaped"));
     }
 
     [Fact]
@@ -246,12 +265,12 @@ public sealed class ProcessTests : ReactorHarness
     {
         await On(() => Reactor.ForceSigchldReaping = true);
         var children = Enumerable.Range(0, 5).Select(_ => new ProcessRecorder()).ToArray();
-        var pids = await On(() => children.Select((c, i) => Reactor.SpawnProcess(c, "sh", ["sh", "-c", $"exit {i + 1}"]).Pid).ToArray());
+        var pids = await On(() => children.Select((c, i) => Reactor.SpawnProcess(c, "sh", ["sh", "-c", $"exit {i + 1}"]).Pid).Select(p => (Pid: p, Start: StartTime(p))).ToArray());
         var reasons = await Within(Task.WhenAll(children.Select(c => c.Ended.Task)));
         for (var i = 0; i < children.Length; i++)
         {
             Assert.Equal(i + 1, reasons[i].ExitCode);
-            Assert.True(IsReaped(pids[i]));
+            Assert.True(IsReaped(pids[i].Pid, pids[i].Start));
         }
     }
 

@@ -25,6 +25,12 @@ internal static unsafe partial class OpenSsl
     internal const int SSL_CTRL_SET_MAX_PROTO_VERSION = 124;
 
     internal const int BIO_CTRL_PENDING = 10;
+    internal const int BIO_CTRL_FLUSH = 11;
+    internal const int BIO_CTRL_WPENDING = 13;
+    internal const int BIO_TYPE_SOURCE_SINK = 0x0400;
+    internal const int BIO_FLAGS_READ = 0x01;
+    internal const int BIO_FLAGS_SHOULD_RETRY = 0x08;
+    internal const int BIO_FLAGS_RWS_RETRY = 0x0f;
 
     internal const int TLS1_2_VERSION = 0x0303;
     internal const int TLS1_3_VERSION = 0x0304;
@@ -193,6 +199,36 @@ internal static unsafe partial class OpenSsl
 
     [LibraryImport(Crypto)]
     internal static partial int BIO_free(IntPtr bio);
+
+    [LibraryImport(Crypto)]
+    internal static partial int BIO_get_new_index();
+
+    [LibraryImport(Crypto, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial IntPtr BIO_meth_new(int type, string name);
+
+    [LibraryImport(Crypto)]
+    internal static partial int BIO_meth_set_write_ex(IntPtr method, IntPtr write);
+
+    [LibraryImport(Crypto)]
+    internal static partial int BIO_meth_set_read_ex(IntPtr method, IntPtr read);
+
+    [LibraryImport(Crypto)]
+    internal static partial int BIO_meth_set_ctrl(IntPtr method, IntPtr ctrl);
+
+    [LibraryImport(Crypto)]
+    internal static partial void BIO_set_data(IntPtr bio, IntPtr data);
+
+    [LibraryImport(Crypto)]
+    internal static partial IntPtr BIO_get_data(IntPtr bio);
+
+    [LibraryImport(Crypto)]
+    internal static partial void BIO_set_init(IntPtr bio, int init);
+
+    [LibraryImport(Crypto)]
+    internal static partial void BIO_set_flags(IntPtr bio, int flags);
+
+    [LibraryImport(Crypto)]
+    internal static partial void BIO_clear_flags(IntPtr bio, int flags);
 
     [LibraryImport(Crypto)]
     internal static partial int BIO_write(IntPtr bio, byte* data, int length);

@@ -16,7 +16,7 @@ namespace Torsion.Tls;
 /// <see cref="StartTls"/> (when not started in TLS) bytes pass through untouched.
 /// RFC 8446 (TLS 1.3) and RFC 5246 (TLS 1.2) section 7.2.1 for closure: close_notify on close, truncation is an error.
 /// </summary>
-internal sealed unsafe class TlsMemoryBioProtocol : IProtocol, IHalfCloseableProtocol, ITransport, ITlsTransport, IHalfCloseable
+internal sealed unsafe partial class TlsMemoryBioProtocol : IProtocol, IHalfCloseableProtocol, ITransport, ITlsTransport, IHalfCloseable
 {
     /// <summary>Plaintext buffered before the handshake completes above which a streaming producer is paused.</summary>
     internal const int HandshakeBufferHighWaterMark = 64 * 1024;
@@ -36,8 +36,6 @@ internal sealed unsafe class TlsMemoryBioProtocol : IProtocol, IHalfCloseablePro
     private ITransport? _transport;
     private int _threadId;
     private IntPtr _ssl;
-    private IntPtr _readBio;
-    private IntPtr _writeBio;
     private GCHandle _self;
     private bool _tls;
     private bool _isServer;
@@ -333,10 +331,9 @@ internal sealed unsafe class TlsMemoryBioProtocol : IProtocol, IHalfCloseablePro
         Context = context;
         _ssl = ssl;
         _isServer = options.IsServer;
-        _readBio = BIO_new(BIO_s_mem());
-        _writeBio = BIO_new(BIO_s_mem());
-        SSL_set_bio(ssl, _readBio, _writeBio);
         _self = GCHandle.Alloc(this);
+        var bio = NewBio();
+        SSL_set_bio(ssl, bio, bio); // one reference, owned by the SSL from here on
         if (SSL_set_ex_data(ssl, 0, GCHandle.ToIntPtr(_self)) != 1)
         {
             throw new InvalidOperationException($"OpenSSL could not attach the connection to its TLS state: {DrainErrors()}.");
@@ -503,24 +500,7 @@ internal sealed unsafe class TlsMemoryBioProtocol : IProtocol, IHalfCloseablePro
         _busy++;
         try
         {
-            while (!ciphertext.IsEmpty)
-            {
-                int written;
-                fixed (byte* p = ciphertext)
-                {
-                    written = BIO_write(_readBio, p, ciphertext.Length);
-                }
-
-                if (written <= 0)
-                {
-                    Fail(new TlsException($"TLS connection with {SafePeer()} failed: OpenSSL refused incoming bytes: {DrainErrors()}."));
-                    return;
-                }
-
-                ciphertext = ciphertext[written..];
-            }
-
-            Pump();
+            PumpWith(ciphertext);
         }
         finally
         {
@@ -717,44 +697,6 @@ internal sealed unsafe class TlsMemoryBioProtocol : IProtocol, IHalfCloseablePro
         FlushCiphertext();
     }
 
-    /// <summary>Moves what OpenSSL wrote (records, alerts) to the transport below.</summary>
-    private void FlushCiphertext()
-    {
-        if (_writeBio == 0 || _transport is null)
-        {
-            return;
-        }
-
-        byte[]? buffer = null;
-        try
-        {
-            long pending;
-            while ((pending = BIO_ctrl(_writeBio, BIO_CTRL_PENDING, 0, 0)) > 0)
-            {
-                buffer ??= ArrayPool<byte>.Shared.Rent((int)Math.Min(pending, CipherChunk));
-                int n;
-                fixed (byte* p = buffer)
-                {
-                    n = BIO_read(_writeBio, p, (int)Math.Min(pending, buffer.Length));
-                }
-
-                if (n <= 0)
-                {
-                    break;
-                }
-
-                _transport.Write(new ReadOnlySpan<byte>(buffer, 0, n));
-            }
-        }
-        finally
-        {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-    }
-
     /// <summary>Records a fatal error: the alert OpenSSL produced goes out, then the connection closes.</summary>
     private void Fail(Exception reason)
     {
@@ -801,11 +743,11 @@ internal sealed unsafe class TlsMemoryBioProtocol : IProtocol, IHalfCloseablePro
     {
         if (_ssl != 0)
         {
-            SSL_free(_ssl); // frees both BIOs too
+            SSL_free(_ssl); // frees the BIO too
             _ssl = 0;
-            _readBio = 0;
-            _writeBio = 0;
         }
+
+        ReleaseBuffers();
 
         if (_self.IsAllocated)
         {

@@ -39,9 +39,39 @@ public sealed class TlsOverMemoryTests
         Assert.IsType<ConnectionDoneException>(await client.Lost.Task);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(5000)]
+    public void Ciphertext_delivered_in_pieces_that_split_records_is_read_whole(int piece)
+    {
+        var serverOptions = TlsOptions.Server(Certs.ServerEcdsa.ChainPemFile, Certs.ServerEcdsa.PrivateKeyPemFile);
+        var clientOptions = TlsOptions.Client("localhost");
+        clientOptions.TrustedRootsPemFile = Certs.CaFile;
+        var server = new TlsEcho();
+        var client = new TlsRecorder();
+        var serverLayer = new TlsFactory(new Factory(_ => server), serverOptions).BuildProtocol(new IPEndPoint(IPAddress.Loopback, 1))!;
+        var clientLayer = new TlsClientFactory(new ClientFactory(_ => client), clientOptions, null).BuildProtocol(new IPEndPoint(IPAddress.Loopback, 2))!;
+        var pipe = new MemoryPipe(clientLayer, serverLayer) { Piece = piece };
+        pipe.Connect();
+        pipe.Pump();
+        Assert.True(client.Handshake.Task.IsCompleted);
+
+        // Several records (16 KiB each) whose boundaries fall anywhere in the pieces.
+        var message = new byte[40_000];
+        new Random(piece).NextBytes(message);
+        client.Transport.Write(message);
+        client.Transport.Write("tail"u8);
+        pipe.Pump();
+        Assert.Equal([.. message, .. "tail"u8.ToArray()], client.Received);
+    }
+
     /// <summary>Two connected in-memory transports; bytes move only when the test pumps.</summary>
     private sealed class MemoryPipe(IProtocol a, IProtocol b)
     {
+        /// <summary>The most bytes handed to DataReceived at once (0: all that is there).</summary>
+        public int Piece { get; init; }
+
         private readonly End _a = new(a, new IPEndPoint(IPAddress.Loopback, 2), new IPEndPoint(IPAddress.Loopback, 1));
         private readonly End _b = new(b, new IPEndPoint(IPAddress.Loopback, 1), new IPEndPoint(IPAddress.Loopback, 2));
 
@@ -55,20 +85,20 @@ public sealed class TlsOverMemoryTests
         {
             for (var round = 0; round < 1000 && (_a.Outbox.Count > 0 || _b.Outbox.Count > 0 || _a.Closing != _a.Closed || _b.Closing != _b.Closed); round++)
             {
-                Move(_a, _b);
-                Move(_b, _a);
+                Move(_a, _b, Piece);
+                Move(_b, _a, Piece);
             }
         }
 
-        private static void Move(End from, End to)
+        private static void Move(End from, End to, int piece)
         {
             if (from.Outbox.Count > 0)
             {
                 var bytes = from.Outbox.ToArray();
                 from.Outbox.Clear();
-                if (!to.Closed)
+                for (var at = 0; at < bytes.Length && !to.Closed; at += piece > 0 ? piece : bytes.Length)
                 {
-                    to.Protocol.DataReceived(bytes);
+                    to.Protocol.DataReceived(bytes.AsSpan(at, Math.Min(bytes.Length - at, piece > 0 ? piece : bytes.Length)));
                 }
             }
             else if (from.Closing && !from.Closed)

@@ -127,7 +127,8 @@ public class AmpProtocol : Protocol
     /// <summary>
     /// Sends a command built by hand (Twisted's <c>callRemoteString</c>): <paramref name="arguments"/> get
     /// <c>_command</c> and <c>_ask</c>; the Deferred fires with the raw answer box or fails with
-    /// <see cref="AmpRemoteException"/> (<see cref="UnhandledCommandException"/> for <c>UNHANDLED</c>).
+    /// <see cref="AmpRemoteException"/> (<see cref="UnhandledCommandException"/> for <c>UNHANDLED</c>,
+    /// <see cref="UnknownRemoteErrorException"/> for <c>UNKNOWN</c>).
     /// </summary>
     public Deferred<AmpBox> CallRemoteBox(string command, AmpBox arguments)
     {
@@ -464,7 +465,12 @@ public class AmpProtocol : Protocol
         public override void Answered(AmpBox box) => Result.Callback(box);
 
         public override void ErrorReceived(string code, string description) =>
-            Result.Errback(code == AmpBoxKeys.UnhandledErrorCode ? new UnhandledCommandException(description) : new AmpRemoteException(code, description));
+            Result.Errback(code switch
+            {
+                AmpBoxKeys.UnhandledErrorCode => new UnhandledCommandException(description),
+                AmpBoxKeys.UnknownErrorCode => new UnknownRemoteErrorException(code, description),
+                _ => new AmpRemoteException(code, description),
+            });
 
         public override void Fail(Exception reason) => Result.Errback(reason);
     }

@@ -96,7 +96,7 @@ public sealed class SocksAccessList : ISocksAccessRule
             IPNetwork network;
             if (addressPart.Contains('/', StringComparison.Ordinal))
             {
-                if (!IPNetwork.TryParse(addressPart, out network))
+                if (!IPNetwork.TryParse(addressPart, out network) || !network.BaseAddress.Equals(IPAddress.Parse(addressPart[..addressPart.IndexOf('/', StringComparison.Ordinal)])))
                 {
                     throw new FormatException($"'{text}': '{addressPart}' is not a CIDR range such as 10.0.0.0/8 or ::1/128 (host bits must be zero).");
                 }

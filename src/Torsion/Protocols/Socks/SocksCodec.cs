@@ -268,7 +268,7 @@ public static class SocksCodec
             throw new SocksProtocolException($"SOCKS5 request: command {data[1]} is not CONNECT (1), BIND (2) or UDP ASSOCIATE (3).", Socks5ReplyCode.CommandNotSupported);
         }
 
-        if (!TryReadAddress(data[3..], "SOCKS5 request", out var destination, out var length))
+        if (data.Length < 4 || !TryReadAddress(data[3..], "SOCKS5 request", out var destination, out var length))
         {
             return false;
         }

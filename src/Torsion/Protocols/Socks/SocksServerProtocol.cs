@@ -302,6 +302,11 @@ public sealed class SocksServerProtocol : Protocol, IHalfCloseableProtocol
                         break;
                 }
             }
+
+            if (_phase == Phase.Working)
+            {
+                PauseIfTooMuchPending();
+            }
         }
         catch (SocksProtocolException e)
         {

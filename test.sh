@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests use (real peers for interop tests, tools).
-APT_PACKAGES=(curl openssl socat procps iproute2 haproxy)
+APT_PACKAGES=(curl openssl socat procps iproute2 haproxy dante-server microsocks)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests use (real peers for interop tests, tools).
-APT_PACKAGES=(curl openssl socat procps iproute2 haproxy libglib2.0-0 postgresql python3-twisted)
+APT_PACKAGES=(curl openssl socat procps iproute2 haproxy libglib2.0-0 postgresql python3-twisted dante-server microsocks)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -15,7 +15,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test.sh: installing ${missing[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # Without systemd, invoke-rc.d would start each server package's daemon on its default port
+    # (haproxy, postgresql, danted): forbid that while installing; tests start their own instances.
+    created_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; created_policy=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/torsion-apt.log 2>&1 \
+      || { tail -20 /tmp/torsion-apt.log >&2; [ $created_policy = 1 ] && rm -f /usr/sbin/policy-rc.d; exit 1; }
+    [ $created_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
   else
     echo "test.sh: missing Debian packages ${missing[*]} (run as root to install them)" >&2
     exit 1

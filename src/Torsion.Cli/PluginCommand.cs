@@ -75,6 +75,16 @@ internal static class PluginCommand
             {
                 cli = new Option<bool>("--" + option.Name) { Description = option.Description };
             }
+            else if (option.IsRepeatable)
+            {
+                cli = new Option<string[]>("--" + option.Name)
+                {
+                    Description = option.Description + " (repeatable)",
+                    HelpName = option.ValueName,
+                    Arity = ArgumentArity.ZeroOrMore,
+                    AllowMultipleArgumentsPerToken = false,
+                };
+            }
             else
             {
                 var valued = new Option<string?>("--" + option.Name)
@@ -110,6 +120,7 @@ internal static class PluginCommand
                     {
                         Option<bool> flag => result.GetValue(flag) ? "true" : null,
                         Option<string?> valued => result.GetValue(valued),
+                        Option<string[]> repeated => result.GetValue(repeated) is { Length: > 0 } values ? string.Join('\n', values) : null,
                         _ => null,
                     };
                 }

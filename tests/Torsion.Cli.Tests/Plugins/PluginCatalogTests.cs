@@ -7,12 +7,12 @@ namespace Torsion.Cli.Tests.Plugins;
 public sealed class PluginCatalogTests
 {
     [Fact]
-    public void The_Torsion_assembly_yields_the_wire_and_portforward_plugins_by_name()
+    public void The_Torsion_assembly_yields_the_wire_portforward_and_socks_plugins_by_name()
     {
         var catalog = PluginCatalog.FromAssemblies([typeof(EchoPlugin).Assembly]);
 
         Assert.Equal(
-            ["chargen", "daytime", "discard", "echo", "portforward", "qotd", "time"],
+            ["chargen", "daytime", "discard", "echo", "portforward", "qotd", "socks", "time"],
             catalog.Plugins.Select(p => p.Name));
         Assert.IsType<EchoPlugin>(catalog.Find("echo"));
         Assert.Null(catalog.Find("nope"));

@@ -38,6 +38,13 @@ public sealed class PluginOption
     /// <summary>A flag: <c>--NAME</c> alone, true when given.</summary>
     public static PluginOption Flag(string name, string description) => new(name, description);
 
+    /// <summary>
+    /// An option that may be given several times (<c>--allow-dest A --allow-dest B</c>); read all values with
+    /// <see cref="PluginOptionValues.GetStrings"/>.
+    /// </summary>
+    public static PluginOption Repeatable(string name, string description, string valueName = "VALUE") =>
+        new(name, description, valueName) { IsRepeatable = true };
+
     /// <summary>The long name without dashes.</summary>
     public string Name { get; }
 
@@ -55,4 +62,7 @@ public sealed class PluginOption
 
     /// <summary>True for an option without a value.</summary>
     public bool IsFlag { get; }
+
+    /// <summary>True for an option that may be given several times (see <see cref="Repeatable"/>).</summary>
+    public bool IsRepeatable { get; private init; }
 }

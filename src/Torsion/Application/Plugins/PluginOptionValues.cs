@@ -52,6 +52,13 @@ public sealed class PluginOptionValues
             ? value
             : throw new ArgumentException($"'{name}' is not an option of this plugin.", nameof(name));
 
+    /// <summary>
+    /// Every value of a repeatable option, in the order given (an empty list when absent). The command joins repeated
+    /// values with a newline, so this splits on newlines.
+    /// </summary>
+    public IReadOnlyList<string> GetStrings(string name) =>
+        GetString(name) is { } text ? text.Split('\n', StringSplitOptions.RemoveEmptyEntries) : [];
+
     /// <summary>True when the flag <c>--NAME</c> was given (for a valued option: when it has a value).</summary>
     public bool GetFlag(string name) => GetString(name) is not null;
 

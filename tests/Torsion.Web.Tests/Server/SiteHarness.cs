@@ -26,7 +26,7 @@ public sealed class SiteHarness
         var protocol = (IProtocol)Site.BuildProtocol(new IPEndPoint(IPAddress.Loopback, 5555))!;
         transport.Connect(protocol);
         protocol.DataReceived(Encoding.Latin1.GetBytes(request));
-        return transport.ValueString();
+        return Encoding.Latin1.GetString(transport.Value());
     }
 
     public (StringTransport Transport, IProtocol Protocol) Open()

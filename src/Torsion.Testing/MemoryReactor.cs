@@ -24,6 +24,9 @@ public sealed partial class MemoryReactor : IReactor
     /// <summary>Every <see cref="ConnectTcp"/> call, in order.</summary>
     public List<TcpConnectRecord> TcpClients { get; } = [];
 
+    /// <summary>Every <see cref="AdoptStreamPort"/> call, in order.</summary>
+    public List<AdoptedPortRecord> AdoptedPorts { get; } = [];
+
     /// <summary>Work given to <see cref="CallInThread"/>, not run until the test runs it.</summary>
     public List<Action> ThreadWork { get; } = [];
 
@@ -147,6 +150,16 @@ public sealed partial class MemoryReactor : IReactor
         var record = new TcpConnectRecord(host, port, factory, timeout ?? TimeSpan.FromSeconds(30), bindAddress);
         TcpClients.Add(record);
         factory.StartedConnecting(record);
+        return record;
+    }
+
+    /// <summary>Records the adoption and returns a port whose <see cref="IListeningPort.Host"/> is a made-up address of the family.</summary>
+    public IListeningPort AdoptStreamPort(int fileDescriptor, System.Net.Sockets.AddressFamily addressFamily, IProtocolFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        var address = addressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+        var record = new AdoptedPortRecord(fileDescriptor, addressFamily, factory, new IPEndPoint(address, 40000 + AdoptedPorts.Count));
+        AdoptedPorts.Add(record);
         return record;
     }
 

@@ -5,6 +5,6 @@ namespace Torsion.Reactor;
 /// small interfaces as in Twisted, so that code asks only for what it uses (often just <see cref="IReactorTime"/>).
 /// UDP, Unix sockets and processes are added as further interfaces next to <see cref="IReactorTcp"/>.
 /// </summary>
-public interface IReactor : IReactorCore, IReactorTime, IReactorThreads, IReactorTcp, IReactorUdp, IReactorMulticast, IReactorUnix, IReactorFDSet
+public interface IReactor : IReactorCore, IReactorTime, IReactorThreads, IReactorTcp, IReactorUdp, IReactorMulticast, IReactorUnix, IReactorFDSet, IReactorSocket
 {
 }

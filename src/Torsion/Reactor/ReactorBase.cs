@@ -586,6 +586,15 @@ public abstract unsafe partial class ReactorBase : IReactor, IDisposable
         return connector;
     }
 
+    // ---- adopted sockets ----
+
+    /// <inheritdoc />
+    public IListeningPort AdoptStreamPort(int fileDescriptor, System.Net.Sockets.AddressFamily addressFamily, IProtocolFactory factory)
+    {
+        CheckThread(nameof(AdoptStreamPort));
+        return TcpPort.Adopt(this, fileDescriptor, addressFamily, factory);
+    }
+
     /// <summary>Releases the epoll descriptor, wake-up descriptors and such. Call after <see cref="Run"/> returned.</summary>
     public void Dispose()
     {

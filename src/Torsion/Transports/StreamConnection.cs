@@ -364,6 +364,11 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IR
             else if (_producerPaused)
             {
                 ResumeProducer();
+                if (_queue is { Length: > 0 })
+                {
+                    // The producer wrote (and may have called LoseConnection): those bytes go out before any close.
+                    return;
+                }
             }
         }
 

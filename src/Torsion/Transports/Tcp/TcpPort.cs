@@ -13,6 +13,7 @@ namespace Torsion.Transports.Tcp;
 internal sealed unsafe class TcpPort : IListeningPort, IReadDescriptor, ISocketDescriptor
 {
     private const int AcceptsPerEvent = 64;
+    private const int SO_ACCEPTCONN = 30;
     private static readonly TimeSpan FirstAcceptPause = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LongestAcceptPause = TimeSpan.FromSeconds(1);
 
@@ -84,6 +85,51 @@ internal sealed unsafe class TcpPort : IListeningPort, IReadDescriptor, ISocketD
                 _ => e.Message,
             };
             throw new CannotListenException(endPoint, reason, e);
+        }
+
+        var listening = new TcpPort(reactor, socket, factory);
+        factory.DoStart();
+        listening._listening = true;
+        reactor.Ports.Add(listening);
+        listening.StartAccepting();
+        return listening;
+    }
+
+    /// <summary>Accepts on a listening socket made elsewhere (systemd socket activation): works on a close-on-exec copy.</summary>
+    internal static TcpPort Adopt(ReactorBase reactor, int fileDescriptor, AddressFamily addressFamily, IProtocolFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (addressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        {
+            throw new NotSupportedException($"Only TCP listening sockets (InterNetwork, InterNetworkV6) can be adopted, not {addressFamily}.");
+        }
+
+        var copy = UnixLibc.Duplicate(fileDescriptor);
+        if (copy < 0)
+        {
+            throw new ArgumentException($"Descriptor {fileDescriptor} cannot be adopted: {Libc.Describe(Libc.Errno)}.", nameof(fileDescriptor));
+        }
+
+        var socket = new Socket(new SafeSocketHandle(copy, ownsHandle: true));
+        try
+        {
+            if (socket.SocketType != SocketType.Stream || socket.AddressFamily != addressFamily)
+            {
+                throw new ArgumentException(
+                    $"Descriptor {fileDescriptor} is a {socket.AddressFamily} {socket.SocketType} socket, not a {addressFamily} stream socket.", nameof(fileDescriptor));
+            }
+
+            if (Libc.GetInt(copy, Libc.SOL_SOCKET, SO_ACCEPTCONN) == 0)
+            {
+                throw new ArgumentException($"Descriptor {fileDescriptor} ({socket.LocalEndPoint}) is not listening (listen() was not called on it).", nameof(fileDescriptor));
+            }
+
+            socket.Blocking = false;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
 
         var listening = new TcpPort(reactor, socket, factory);

@@ -372,11 +372,8 @@ public sealed class HttpServerResponse : IConsumer
             }
             else
             {
+                // A HEAD response has no body to frame: it stays persistent without a length.
                 _chunked = !_isHead;
-                if (_isHead)
-                {
-                    keepAlive = false;
-                }
             }
         }
 

@@ -397,7 +397,7 @@ public sealed class Request : IConsumer
         Finish();
     }
 
-    private void Complete(RenderResult result)
+    internal void Complete(RenderResult result)
     {
         if (result.IsNotDoneYet)
         {

@@ -17,6 +17,12 @@ public sealed class HttpServerOptions
     /// <summary>Time allowed from the first byte of a request to the end of its head (slowloris defence); 408 and close after it. Default 30 s.</summary>
     public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Time allowed between two arrivals of body bytes while the application reads the body (not while it paused it);
+    /// 408 and close after it (the connection is aborted when the response has started). Default 30 s.
+    /// </summary>
+    public TimeSpan BodyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Time an idle keep-alive connection stays open waiting for the next request. Default 120 s.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(120);
 

@@ -70,6 +70,7 @@ public sealed class HttpServerProtocol : Protocol
         None,
         Idle,
         Header,
+        Body,
     }
 
     internal ReadOnlySpan<byte> Date => _date.Value;
@@ -159,7 +160,14 @@ public sealed class HttpServerProtocol : Protocol
         UpdateReadPause();
     }
 
-    internal void PauseBody() => _bodyPaused = true;
+    internal void PauseBody()
+    {
+        _bodyPaused = true;
+        if (_timeoutKind == TimeoutKind.Body)
+        {
+            _timeoutKind = TimeoutKind.None;
+        }
+    }
 
     internal void ResumeBody()
     {
@@ -277,9 +285,17 @@ public sealed class HttpServerProtocol : Protocol
                 switch (result)
                 {
                     case HttpParseResult.NeedMoreData:
-                        if (!_inRequest && _parser.InMessage && _timeoutKind != TimeoutKind.Header)
+                        if (!_inRequest)
                         {
-                            SetDeadline(TimeoutKind.Header, _options.HeaderTimeout);
+                            if (_parser.InMessage && _timeoutKind != TimeoutKind.Header)
+                            {
+                                SetDeadline(TimeoutKind.Header, _options.HeaderTimeout);
+                            }
+                        }
+                        else if (!_bodyComplete)
+                        {
+                            // Waiting for body bytes someone reads: each arrival restarts the body timeout.
+                            SetDeadline(TimeoutKind.Body, _options.BodyTimeout);
                         }
 
                         return pos;
@@ -482,6 +498,21 @@ public sealed class HttpServerProtocol : Protocol
         {
             _response.Reset(_parser.Head);
             _response.WriteError(408, "The request head did not arrive in time.");
+        }
+        else if (_timeoutKind == TimeoutKind.Body)
+        {
+            _receiver?.BodyFailed(new TimeoutException($"No request body bytes arrived for {_options.BodyTimeout.TotalSeconds:0.###} s."));
+            _receiver = null;
+            if (_response.HeadersSent || _response.Finished)
+            {
+                _closing = true;
+                CancelTimer();
+                Transport.AbortConnection();
+                return;
+            }
+
+            _response.Abandon();
+            _response.WriteError(408, "The request body did not arrive in time.");
         }
 
         Close();

@@ -395,6 +395,37 @@ public sealed class HttpServerProtocolTests
     }
 
     [Fact]
+    public void Stalled_body_gets_408_after_the_body_timeout()
+    {
+        var body = new BodyRecorder();
+        var s = new ServerHarness((request, _) => request.ReadBody(body));
+        s.Send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
+        s.Clock.Advance(TimeSpan.FromSeconds(20));
+        s.Send("def");
+        s.Clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.False(s.Transport.Disconnecting);
+        s.Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.IsType<TimeoutException>(body.Failed);
+        Assert.StartsWith("HTTP/1.1 408 Request Timeout", s.Output());
+        Assert.True(s.Transport.Disconnecting);
+    }
+
+    [Fact]
+    public void Paused_body_is_not_timed_out()
+    {
+        HttpServerRequest? req = null;
+        var body = new BodyRecorder { OnData = _ => req!.PauseBody() };
+        var s = new ServerHarness((request, _) =>
+        {
+            req = request;
+            request.ReadBody(body);
+        });
+        s.Send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
+        s.Clock.Advance(TimeSpan.FromSeconds(300));
+        Assert.False(s.Transport.Disconnecting);
+    }
+
+    [Fact]
     public void Idle_keep_alive_connection_is_closed_after_the_idle_timeout()
     {
         var s = new ServerHarness(ServerHarness.Hello);

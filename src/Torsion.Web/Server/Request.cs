@@ -160,7 +160,7 @@ public sealed class Request : IConsumer
     /// <summary>Sets response header <paramref name="name"/>, replacing earlier values.</summary>
     public void SetHeader(string name, string value)
     {
-        RequireHeadersOpen(name);
+        RequireHeadersOpen(name, value);
         _responseHeaders.RemoveAll(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase));
         _responseHeaders.Add(new(name, value));
     }
@@ -168,7 +168,7 @@ public sealed class Request : IConsumer
     /// <summary>Adds a value of response header <paramref name="name"/>.</summary>
     public void AddHeader(string name, string value)
     {
-        RequireHeadersOpen(name);
+        RequireHeadersOpen(name, value);
         _responseHeaders.Add(new(name, value));
     }
 
@@ -491,9 +491,20 @@ public sealed class Request : IConsumer
         }
     }
 
-    private void RequireHeadersOpen(string name)
+    private void RequireHeadersOpen(string name, string value)
     {
         ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(value);
+        if (name.Length == 0 || !HttpRequestParser.IsToken(Encoding.Latin1.GetBytes(name)))
+        {
+            throw new ArgumentException($"'{name}' is not a valid header field name.", nameof(name));
+        }
+
+        if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+        {
+            throw new ArgumentException($"The value of header field '{name}' contains CR, LF or NUL.", nameof(value));
+        }
+
         if (_headersFlushed)
         {
             throw new InvalidOperationException($"The response head of {Method} {Uri} is already written; header '{name}' comes too late.");

@@ -246,6 +246,25 @@ public sealed class SiteTests
         Assert.Equal("1", SiteHarness.Body(site.Fetch(SiteHarness.Get("/n", $"Cookie: TORSION_SESSION={uid}\r\n"))));
     }
 
+    private sealed class Splitter : Resource
+    {
+        public override RenderResult RenderGet(Request request)
+        {
+            Assert.Throws<ArgumentException>(() => request.SetHeader("X-A", "1\r\nSet-Cookie: x=1"));
+            Assert.Throws<ArgumentException>(() => request.SetHeader("Bad Name", "1"));
+            Assert.Throws<ArgumentException>(() => request.AddCookie("c", "a;b"));
+            return "safe";
+        }
+    }
+
+    [Fact]
+    public void Response_splitting_is_refused_when_the_header_is_set()
+    {
+        var root = new Resource();
+        root.PutChild("s", new Splitter());
+        Assert.EndsWith("safe", new SiteHarness(root).Fetch(SiteHarness.Get("/s")));
+    }
+
     [Fact]
     public void Redirect_resource_sends_302_with_Location()
     {

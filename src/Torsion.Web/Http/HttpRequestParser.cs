@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Torsion.Web.Http;
@@ -18,6 +19,14 @@ public sealed class HttpRequestParser
 {
     private const byte CR = (byte)'\r';
     private const byte LF = (byte)'\n';
+
+    /// <summary>tchar of RFC 9110 section 5.6.2.</summary>
+    private static readonly SearchValues<byte> TokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"u8);
+
+    /// <summary>Bytes not allowed in a field value: controls other than HTAB, and DEL (obs-text 0x80-0xFF is allowed).</summary>
+    private static readonly SearchValues<byte> InvalidValueBytes =
+        SearchValues.Create([0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
 
     private readonly HttpParserLimits _limits;
     private State _state;
@@ -260,12 +269,9 @@ public sealed class HttpRequestParser
         }
 
         var target = rest[..sp2];
-        foreach (var b in target)
+        if (target.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7E) >= 0)
         {
-            if (b is <= 0x20 or >= 0x7F)
-            {
-                return Fail(400, "The request target has a character that is not allowed.");
-            }
+            return Fail(400, "The request target has a character that is not allowed.");
         }
 
         var versionText = rest[(sp2 + 1)..];
@@ -341,12 +347,11 @@ public sealed class HttpRequestParser
             }
 
             var value = line[valueStart..valueEnd];
-            foreach (var b in value)
+            var bad = value.IndexOfAny(InvalidValueBytes);
+            if (bad >= 0)
             {
-                if ((b < 0x20 && b != (byte)'\t') || b == 0x7F)
-                {
-                    return Fail(400, b == 0 ? "A header field value contains NUL." : b == CR ? "A header field value contains a bare CR." : "A header field value contains a control character.");
-                }
+                var b = value[bad];
+                return Fail(400, b == 0 ? "A header field value contains NUL." : b == CR ? "A header field value contains a bare CR." : "A header field value contains a control character.");
             }
 
             var kind = IdentifyHeader(name);
@@ -819,23 +824,7 @@ public sealed class HttpRequestParser
             _ => false,
         };
 
-    internal static bool IsToken(ReadOnlySpan<byte> text)
-    {
-        if (text.IsEmpty)
-        {
-            return false;
-        }
-
-        foreach (var b in text)
-        {
-            if (!IsTokenChar(b))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    internal static bool IsToken(ReadOnlySpan<byte> text) => !text.IsEmpty && text.IndexOfAnyExcept(TokenChars) < 0;
 
     private static KnownMethod IdentifyMethod(ReadOnlySpan<byte> method) =>
         method.Length switch

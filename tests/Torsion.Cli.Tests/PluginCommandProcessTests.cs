@@ -17,7 +17,7 @@ public sealed class PluginCommandProcessTests
         var (code, stdout, _) = await TorsionProcess.RunAsync("--help");
 
         Assert.Equal(0, code);
-        foreach (var name in new[] { "echo", "discard", "chargen", "daytime", "time", "qotd", "portforward" })
+        foreach (var name in new[] { "echo", "discard", "chargen", "daytime", "time", "qotd", "portforward", "web" })
         {
             Assert.Matches($@"(?m)^\s+{name}\s+\S", stdout);
         }

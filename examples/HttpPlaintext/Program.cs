@@ -1,0 +1,30 @@
+// The TechEmpower plaintext server on Torsion's handler-delegate path (bench/README.md, http-plaintext scenarios).
+//   dotnet examples/HttpPlaintext/bin/Release/net10.0/HttpPlaintext.dll 8080
+using System.Runtime.InteropServices;
+using Torsion.Reactor;
+using Torsion.Web.Http;
+
+var port = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 8080;
+using var group = new ReactorGroup();
+var factory = new HttpServerFactory(Handle, group);
+group.ListenTcp(port, factory, backlog: 1024, interfaceAddress: "127.0.0.1");
+Console.WriteLine($"plaintext server on 127.0.0.1:{port} ({group.Reactors.Count} reactor(s))");
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => group.Stop());
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => group.Stop());
+group.Run();
+return 0;
+
+static void Handle(HttpServerRequest request, HttpServerResponse response)
+{
+    if (request.Path.SequenceEqual("/plaintext"u8))
+    {
+        response.AddHeader("Content-Type"u8, "text/plain"u8);
+        response.Write("Hello, World!"u8);
+    }
+    else
+    {
+        response.StatusCode = 404;
+    }
+
+    response.Finish();
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Torsion.Application.Plugins;
+using Torsion.Protocols;
+using Torsion.Testing;
+using Torsion.Web;
+
+namespace Torsion.Web.Tests;
+
+public sealed class WebPluginTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("torsion-plugin-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static PluginContext Context(MemoryReactor reactor, WebPlugin plugin, Dictionary<string, string?> given, params string[] listen) =>
+        new(reactor, new PluginOptionValues(plugin.Options, given), listen, NullLoggerFactory.Instance);
+
+    [Fact]
+    public void Plugin_serves_the_folder_on_the_default_endpoint()
+    {
+        System.IO.File.WriteAllText(Path.Combine(_root, "x.txt"), "from the plugin");
+        var plugin = new WebPlugin();
+        Assert.Equal("web", plugin.Name);
+        Assert.Equal("tcp:8080", plugin.DefaultEndpoint);
+        var reactor = new MemoryReactor();
+        var service = plugin.BuildService(Context(reactor, plugin, new() { ["path"] = _root }, "tcp:8080"));
+        service.StartService();
+        var listen = Assert.Single(reactor.TcpServers);
+        Assert.Equal(8080, listen.Port);
+        var protocol = (IProtocol)listen.Factory.BuildProtocol(new IPEndPoint(IPAddress.Loopback, 1))!;
+        var transport = new StringTransport();
+        transport.Connect(protocol);
+        protocol.DataReceived("GET /x.txt HTTP/1.1\r\nHost: a\r\n\r\n"u8);
+        Assert.EndsWith("from the plugin", Encoding.UTF8.GetString(transport.Value()));
+    }
+
+    [Fact]
+    public void Access_log_file_gets_one_line_per_request()
+    {
+        var log = Path.Combine(_root, "access.log");
+        var plugin = new WebPlugin();
+        var reactor = new MemoryReactor();
+        var service = plugin.BuildService(Context(reactor, plugin, new() { ["path"] = _root, ["access-log"] = log }, "tcp:8080"));
+        service.StartService();
+        var protocol = (IProtocol)reactor.TcpServers[0].Factory.BuildProtocol(new IPEndPoint(IPAddress.Loopback, 1))!;
+        var transport = new StringTransport();
+        transport.Connect(protocol);
+        protocol.DataReceived("GET /missing HTTP/1.1\r\nHost: a\r\nUser-Agent: t\r\n\r\n"u8);
+        Assert.Contains("\"GET /missing HTTP/1.1\" 404 ", System.IO.File.ReadAllText(log));
+    }
+
+    [Fact]
+    public void Missing_folder_is_a_clear_option_error()
+    {
+        var plugin = new WebPlugin();
+        var error = Assert.Throws<PluginOptionException>(() => plugin.BuildService(Context(new MemoryReactor(), plugin, new() { ["path"] = Path.Combine(_root, "nope") }, "tcp:8080")));
+        Assert.Contains("--path", error.Message);
+    }
+}

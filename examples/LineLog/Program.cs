@@ -4,9 +4,7 @@
 //   dotnet run --project examples/LineLog -- --self-test        starts, talks to itself, checks the answers, exits 0
 // Commands: "run PROGRAM ARGS..." (child process, output sent back), "history" (last 5 lines), anything else is logged.
 //
-// Child processes go through System.Diagnostics.Process on the reactor's thread pool (DeferToThread): Torsion's own
-// reactor.SpawnProcess (pipes watched by the reactor) is being written on another branch; swap it in when it lands.
-using System.Diagnostics;
+// Child processes run through reactor.SpawnProcess: their pipes are watched by the GLib main loop, no thread waits.
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -15,6 +13,7 @@ using Torsion.Data;
 using Torsion.Defer;
 using Torsion.Protocols;
 using Torsion.Reactor;
+using Torsion.Transports.Process;
 
 var selfTest = args is ["--self-test"];
 var port = !selfTest && args.Length > 0 ? int.Parse(args[0]) : 0;
@@ -111,7 +110,7 @@ sealed class CommandLine(IReactor reactor, ConnectionPool pool) : LineOnlyReceiv
             });
             if (text.StartsWith("run ", StringComparison.Ordinal))
             {
-                var output = await reactor.DeferToThread(() => RunChild(text[4..]));
+                var output = await RunChild(text[4..]);
                 Reply(output.TrimEnd('\n'));
             }
             else if (text == "history")
@@ -134,18 +133,33 @@ sealed class CommandLine(IReactor reactor, ConnectionPool pool) : LineOnlyReceiv
 
     private void Reply(string text) => SendLine(Encoding.UTF8.GetBytes(text));
 
-    private static string RunChild(string commandLine)
+    private Deferred<string> RunChild(string commandLine)
     {
-        var parts = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var start = new ProcessStartInfo(parts[0]) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in parts.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
+        var argv = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var child = new ChildOutput();
+        reactor.SpawnProcess(child, argv[0], argv);
+        return child.Done;
+    }
+}
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0 ? output : $"{output}(exit {process.ExitCode})";
+/// <summary>A child run for a client: its stdout is collected and <see cref="Done"/> fires with it once the child has ended.</summary>
+sealed class ChildOutput : ProcessProtocol
+{
+    // Bytes, decoded once at the end: a UTF-8 character may be split across two reads.
+    private readonly MemoryStream _output = new();
+
+    public Deferred<string> Done { get; } = new();
+
+    // The child gets no input: end of file at once, so a program that reads stdin does not wait forever.
+    public override void ConnectionMade() => Transport.CloseStdin();
+
+    public override void OutReceived(ReadOnlySpan<byte> data) => _output.Write(data);
+
+    public override void ErrReceived(ReadOnlySpan<byte> data) => Console.Error.Write(Encoding.UTF8.GetString(data));
+
+    public override void ProcessEnded(ProcessExitReason reason)
+    {
+        var output = Encoding.UTF8.GetString(_output.GetBuffer(), 0, (int)_output.Length);
+        Done.Callback(reason.Success ? output : reason.ExitCode is { } code ? $"{output}(exit {code})" : $"{output}({reason})");
     }
 }

@@ -22,7 +22,7 @@ public interface IReactorProcess
     /// terminal: its stdout and stderr both arrive as fd 1, and writes go to the terminal.</param>
     /// <param name="windowSize">The terminal's rows and columns at start (pseudo-terminal only).</param>
     /// <exception cref="ProcessSpawnException">The executable does not exist or cannot be run (the message names it), or the working directory does not exist.</exception>
-    /// <exception cref="PlatformNotSupportedException">Not on Linux, or the reactor is not the EpollReactor (SelectReactor selects sockets only).</exception>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux, or the reactor is neither the EpollReactor nor the GLibReactor (SelectReactor selects sockets only).</exception>
     IProcessTransport SpawnProcess(
         ProcessProtocol protocol,
         string executable,

@@ -24,9 +24,10 @@ public abstract partial class ReactorBase
         (int Rows, int Cols)? windowSize = null)
     {
         CheckThread(nameof(SpawnProcess));
-        if (this is not EpollReactor)
+        if (this is not (EpollReactor or GLibReactor))
         {
-            // Socket.Select takes sockets only; a child's pipes need a reactor that watches any descriptor.
+            // Socket.Select takes sockets only; a child's pipes need a reactor that watches any descriptor (epoll, or
+            // GLib's unix fd sources).
             throw new PlatformNotSupportedException($"SpawnProcess needs the EpollReactor (Linux); {GetType().Name} watches sockets only.");
         }
 

@@ -11,7 +11,8 @@ namespace Torsion.Application.Plugins;
 /// </summary>
 public sealed class PluginContext
 {
-    private readonly List<Deferred<Unit>> _startup = [];
+    // Asked by WhenStarted, after the service started: a listening service can only say how listening went once started.
+    private readonly List<Func<Deferred<Unit>>> _startup = [];
 
     /// <summary>Creates the context.</summary>
     /// <param name="reactor">The reactor the service runs on.</param>
@@ -43,16 +44,68 @@ public sealed class PluginContext
     public ILoggerFactory LoggerFactory { get; }
 
     /// <summary>
-    /// A service listening with <paramref name="factory"/> on every endpoint of <see cref="Listen"/>; the endpoint strings
-    /// are parsed now (a bad one throws here), listening starts with the service and its outcome is reported to
-    /// <see cref="WhenStarted"/>.
+    /// A service listening with <paramref name="factory"/> on every endpoint of <see cref="Listen"/> (one
+    /// <see cref="StreamServerEndpointService"/> each); the endpoint strings are parsed now (a bad one throws here),
+    /// listening starts with the service and its outcome is reported to <see cref="WhenStarted"/>.
     /// </summary>
     public IService ListenStream(IProtocolFactory factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        var service = new StreamListenService(Reactor, Listen, factory, LoggerFactory.CreateLogger<StreamListenService>());
-        ReportStartup(service.WhenListening);
-        return service;
+        if (Listen.Count == 0)
+        {
+            throw new PluginOptionException("no endpoint to listen on: give --listen ENDPOINT");
+        }
+
+        var root = new MultiService();
+        var services = new List<(string Description, StreamServerEndpointService Service)>(Listen.Count);
+        foreach (var description in Listen)
+        {
+            var service = new StreamServerEndpointService(Endpoints.Endpoints.Server(Reactor, description, LoggerFactory), factory);
+            service.SetServiceParent(root);
+            services.Add((description, service));
+        }
+
+        var logger = LoggerFactory.CreateLogger<StreamServerEndpointService>();
+        Deferred<Unit>? listening = null;
+        _startup.Add(() => listening ??= WhenAllListening(services, logger));
+        return root;
+    }
+
+    /// <summary>Fires once every service listens, or fails with the first error; later errors are logged.</summary>
+    private static Deferred<Unit> WhenAllListening(IReadOnlyList<(string Description, StreamServerEndpointService Service)> services, ILogger logger)
+    {
+        var all = new Deferred<Unit>();
+        var left = services.Count;
+        foreach (var (description, service) in services)
+        {
+            service.WhenListening().AddBoth(result =>
+            {
+                if (result.Success)
+                {
+                    if (logger.IsEnabled(LogLevel.Information))
+                    {
+                        logger.LogInformation("Listening on {Endpoint} ({Address})", description, result.Value.Host);
+                    }
+
+                    if (--left == 0 && !all.Called)
+                    {
+                        all.Callback(Unit.Value);
+                    }
+                }
+                else if (!all.Called)
+                {
+                    all.Errback(result.Error!);
+                }
+                else
+                {
+                    logger.LogError(result.Error, "Could not listen on {Endpoint}", description);
+                }
+
+                return Unit.Value;
+            });
+        }
+
+        return all;
     }
 
     /// <summary>A service that binds UDP <paramref name="port"/> for <paramref name="protocol"/> when started (a bind failure throws from StartService).</summary>
@@ -69,10 +122,13 @@ public sealed class PluginContext
     public void ReportStartup(Deferred<Unit> started)
     {
         ArgumentNullException.ThrowIfNull(started);
-        _startup.Add(started);
+        _startup.Add(() => started);
     }
 
-    /// <summary>Fires once every reported part is up; fails with the first failure once all have finished.</summary>
+    /// <summary>
+    /// Fires once every reported part is up; fails with the first failure once all have finished. Call it once the
+    /// service has started (the listening services of <see cref="ListenStream"/> are asked then).
+    /// </summary>
     public Deferred<Unit> WhenStarted()
     {
         var done = new Deferred<Unit>();
@@ -93,9 +149,9 @@ public sealed class PluginContext
             }
         }
 
-        foreach (var started in _startup)
+        foreach (var report in _startup)
         {
-            started.AddBoth(result =>
+            report().AddBoth(result =>
             {
                 if (!result.Success)
                 {

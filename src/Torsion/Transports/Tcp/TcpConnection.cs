@@ -11,8 +11,8 @@ namespace Torsion.Transports.Tcp;
 /// </summary>
 internal sealed class TcpConnection : StreamConnection, ITcpTransport
 {
-    internal TcpConnection(ReactorBase reactor, Socket socket, IProtocol protocol, EndPoint peer, TcpConnector? connector)
-        : base(reactor, socket, protocol, peer, socket.LocalEndPoint!, connector is null ? null : connector.ConnectionLost)
+    internal TcpConnection(ReactorBase reactor, Socket socket, IProtocol protocol, EndPoint peer, Action<Exception>? onLost)
+        : base(reactor, socket, protocol, peer, socket.LocalEndPoint!, onLost)
     {
         Tag = ClientTag;
     }

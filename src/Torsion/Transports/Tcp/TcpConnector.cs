@@ -6,78 +6,50 @@ using Torsion.Reactor;
 namespace Torsion.Transports.Tcp;
 
 /// <summary>
-/// An outgoing TCP connection: a non-blocking connect watched for writability, with a timeout; reports to its
-/// <see cref="ClientFactory"/> and can connect again (for <see cref="ReconnectingClientFactory"/>).
+/// An outgoing TCP connection: a host name looked up, then a non-blocking connect watched for writability, with a
+/// timeout over both; the rest (states, <see cref="ClientFactory"/> notifications, connecting again) is
+/// <see cref="StreamConnector"/>'s.
 /// </summary>
-internal sealed class TcpConnector : IConnector, IWriteDescriptor, ISocketDescriptor
+internal sealed class TcpConnector : StreamConnector, IWriteDescriptor, ISocketDescriptor
 {
-    private readonly ReactorBase _reactor;
     private readonly string _host;
     private readonly int _port;
-    private readonly ClientFactory _factory;
     private readonly TimeSpan _timeout;
     private readonly IPEndPoint? _bindAddress;
+    private EndPoint _destination;
     private Socket? _socket;
     private IDelayedCall? _timeoutCall;
-    private TcpConnection? _connection;
-    private bool _factoryStarted;
     private bool _watching;
-    private int _attempt;
 
     internal TcpConnector(ReactorBase reactor, string host, int port, ClientFactory factory, TimeSpan timeout, IPEndPoint? bindAddress)
+        : base(reactor, factory)
     {
-        _reactor = reactor;
         _host = host;
         _port = port;
-        _factory = factory;
         _timeout = timeout;
         _bindAddress = bindAddress;
-        Destination = IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port);
+        _destination = IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port);
     }
 
-    public EndPoint Destination { get; private set; }
-
-    public ConnectorState State { get; private set; }
+    public override EndPoint Destination => _destination;
 
     public int FileDescriptor => _socket is null ? -1 : (int)_socket.Handle;
 
     public Socket Socket => _socket ?? throw new InvalidOperationException("The connector has no socket now.");
 
-    public void Connect()
+    private protected override string Target => Destination.ToString()!;
+
+    private protected override void OnAttemptStarting(int attempt)
     {
-        _reactor.CheckThread("IConnector.Connect");
-        if (State != ConnectorState.Disconnected)
-        {
-            throw new InvalidOperationException($"Cannot connect to {Destination}: the connector is {State.ToString().ToLowerInvariant()} already.");
-        }
-
-        State = ConnectorState.Connecting;
-        if (!_factoryStarted)
-        {
-            _factory.DoStart();
-            _factoryStarted = true;
-        }
-
-        var attempt = ++_attempt;
-        _timeoutCall = _reactor.CallLater(_timeout, () =>
+        _timeoutCall = Reactor.CallLater(_timeout, () =>
         {
             _timeoutCall = null;
             Fail(new TimeoutException($"Connecting to {Destination} timed out after {_timeout.TotalSeconds:0.###} s."));
         });
-        try
-        {
-            _factory.StartedConnecting(this);
-        }
-        catch (Exception e)
-        {
-            ReactorLog.CallbackFailed(_reactor.Logger, $"StartedConnecting of {_factory.GetType().Name}", e);
-        }
+    }
 
-        if (State != ConnectorState.Connecting || attempt != _attempt)
-        {
-            return;
-        }
-
+    private protected override void BeginConnecting(int attempt)
+    {
         if (Destination is IPEndPoint ip)
         {
             Begin(ip);
@@ -85,9 +57,9 @@ internal sealed class TcpConnector : IConnector, IWriteDescriptor, ISocketDescri
         }
 
         Dns.GetHostAddressesAsync(_host).ContinueWith(
-            task => _reactor.CallFromThread(() =>
+            task => Reactor.CallFromThread(() =>
             {
-                if (State != ConnectorState.Connecting || attempt != _attempt)
+                if (!IsCurrent(attempt))
                 {
                     return;
                 }
@@ -107,7 +79,7 @@ internal sealed class TcpConnector : IConnector, IWriteDescriptor, ISocketDescri
 
     private void Begin(IPEndPoint endPoint)
     {
-        Destination = endPoint;
+        _destination = endPoint;
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
         _socket = socket;
         try
@@ -122,7 +94,7 @@ internal sealed class TcpConnector : IConnector, IWriteDescriptor, ISocketDescri
         catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
         {
             _watching = true;
-            _reactor.AddWriter(this);
+            Reactor.AddWriter(this);
             return;
         }
         catch (SocketException e)
@@ -131,7 +103,7 @@ internal sealed class TcpConnector : IConnector, IWriteDescriptor, ISocketDescri
             return;
         }
 
-        Connected();
+        Completed();
     }
 
     public Exception? DoWrite()
@@ -147,7 +119,7 @@ internal sealed class TcpConnector : IConnector, IWriteDescriptor, ISocketDescri
             : (SocketError)(int)_socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
         if (error == SocketError.Success)
         {
-            Connected();
+            Completed();
         }
         else
         {
@@ -175,93 +147,30 @@ internal sealed class TcpConnector : IConnector, IWriteDescriptor, ISocketDescri
         _ => new ConnectionLostException($"Connecting to {Destination} failed: {error}.", inner ?? new SocketException((int)error)),
     };
 
-    private void Connected()
+    /// <summary>The connect went through: the socket passes to <see cref="StreamConnector.Connected"/>.</summary>
+    private void Completed()
     {
         CancelTimeout();
         var socket = _socket!;
         _socket = null;
-        IProtocol? protocol;
-        EndPoint peer;
-        try
-        {
-            socket.NoDelay = true;
-            peer = socket.RemoteEndPoint ?? Destination;
-            protocol = _factory.BuildProtocol(peer);
-        }
-        catch (Exception e)
-        {
-            ReactorLog.DescriptorFailed(_reactor.Logger, $"Building a protocol for {Destination} with {_factory.GetType().Name}", e);
-            socket.Dispose();
-            Failed(e);
-            return;
-        }
-
-        if (protocol is null)
-        {
-            socket.Dispose();
-            Failed(new ConnectionLostException($"{_factory.GetType().Name}.BuildProtocol returned null for the connection to {Destination}."));
-            return;
-        }
-
-        State = ConnectorState.Connected;
-        _connection = new TcpConnection(_reactor, socket, protocol, peer, this);
-        _connection.Start();
+        Connected(socket);
     }
 
-    private void Fail(Exception reason)
+    private protected override EndPoint PeerOf(Socket socket)
     {
-        if (State != ConnectorState.Connecting)
-        {
-            return;
-        }
+        socket.NoDelay = true;
+        return socket.RemoteEndPoint ?? Destination;
+    }
 
+    private protected override StreamConnection Connection(Socket socket, IProtocol protocol, EndPoint peer) =>
+        new TcpConnection(Reactor, socket, protocol, peer, ConnectionLost);
+
+    private protected override void OnAttemptAbandoned()
+    {
         CancelTimeout();
         StopWatching();
         _socket?.Dispose();
         _socket = null;
-        Failed(reason);
-    }
-
-    private void Failed(Exception reason)
-    {
-        State = ConnectorState.Disconnected;
-        try
-        {
-            _factory.ClientConnectionFailed(this, reason);
-        }
-        catch (Exception e)
-        {
-            ReactorLog.CallbackFailed(_reactor.Logger, $"ClientConnectionFailed of {_factory.GetType().Name}", e);
-        }
-
-        StopFactoryIfIdle();
-    }
-
-    /// <summary>The connection made by this connector is gone.</summary>
-    internal void ConnectionLost(Exception reason)
-    {
-        _connection = null;
-        State = ConnectorState.Disconnected;
-        try
-        {
-            _factory.ClientConnectionLost(this, reason);
-        }
-        catch (Exception e)
-        {
-            ReactorLog.CallbackFailed(_reactor.Logger, $"ClientConnectionLost of {_factory.GetType().Name}", e);
-        }
-
-        StopFactoryIfIdle();
-    }
-
-    private void StopFactoryIfIdle()
-    {
-        // The factory may have called Connect again from its callback (reconnecting); then it stays started.
-        if (State == ConnectorState.Disconnected && _factoryStarted)
-        {
-            _factoryStarted = false;
-            _factory.DoStop();
-        }
     }
 
     private void CancelTimeout()
@@ -279,35 +188,11 @@ internal sealed class TcpConnector : IConnector, IWriteDescriptor, ISocketDescri
         if (_watching)
         {
             _watching = false;
-            _reactor.RemoveWriter(this);
-        }
-    }
-
-    public void StopConnecting()
-    {
-        _reactor.CheckThread("IConnector.StopConnecting");
-        if (State != ConnectorState.Connecting)
-        {
-            throw new InvalidOperationException($"Cannot stop connecting to {Destination}: the connector is {State.ToString().ToLowerInvariant()}.");
-        }
-
-        Fail(new OperationCanceledException($"Connecting to {Destination} was stopped by StopConnecting."));
-    }
-
-    public void Disconnect()
-    {
-        _reactor.CheckThread("IConnector.Disconnect");
-        if (State == ConnectorState.Connecting)
-        {
-            StopConnecting();
-        }
-        else if (State == ConnectorState.Connected)
-        {
-            _connection?.LoseConnection();
+            Reactor.RemoveWriter(this);
         }
     }
 
     void IDescriptor.ConnectionLost(Exception reason) => Fail(reason);
 
-    public override string ToString() => $"TCP connector to {Destination} ({_factory.GetType().Name})";
+    public override string ToString() => $"TCP connector to {Destination} ({Factory.GetType().Name})";
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Torsion.Defer;
 using Torsion.Diagnostics;
 using Torsion.Protocols;
 using Torsion.Reactor;
@@ -8,41 +7,17 @@ using Torsion.Reactor;
 namespace Torsion.Transports.Tcp;
 
 /// <summary>
-/// A listening TCP socket on a reactor: accepts up to a batch of connections per readiness event and builds a
-/// protocol for each. Out of descriptors (EMFILE), it stops accepting for a while instead of spinning.
+/// A listening TCP socket on a reactor: the accept loop of <see cref="StreamPort"/> plus TCP's parts (binding to an
+/// interface and port, SO_REUSEADDR/SO_REUSEPORT, adopting a socket from systemd, NoDelay on accepted connections).
 /// </summary>
-internal sealed unsafe class TcpPort : IListeningPort, IReadDescriptor, ISocketDescriptor
+internal sealed class TcpPort : StreamPort
 {
-    private const int AcceptsPerEvent = 64;
     private const int SO_ACCEPTCONN = 30;
-    private static readonly TimeSpan FirstAcceptPause = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan LongestAcceptPause = TimeSpan.FromSeconds(1);
-
-    private readonly ReactorBase _reactor;
-    private readonly Socket _socket;
-    private readonly IProtocolFactory _factory;
-    private readonly int _fd;
-    private readonly PortTag _tag;
-    private bool _listening;
-    private bool _reading;
-    private TimeSpan _acceptPause = FirstAcceptPause;
-    private IDelayedCall? _resumeAccepting;
 
     private TcpPort(ReactorBase reactor, Socket socket, IProtocolFactory factory)
+        : base(reactor, socket, factory, socket.LocalEndPoint!, new PortTag($"tcp:{socket.LocalEndPoint}"))
     {
-        _reactor = reactor;
-        _socket = socket;
-        _factory = factory;
-        _fd = (int)socket.Handle;
-        Host = socket.LocalEndPoint!;
-        _tag = new PortTag($"tcp:{Host}");
     }
-
-    public EndPoint Host { get; }
-
-    public int FileDescriptor => _listening ? _fd : -1;
-
-    public Socket Socket => _socket;
 
     /// <summary>Parses an interface argument: null or empty means all IPv4 interfaces.</summary>
     internal static IPAddress ParseInterface(string? interfaceAddress) =>
@@ -91,10 +66,7 @@ internal sealed unsafe class TcpPort : IListeningPort, IReadDescriptor, ISocketD
         }
 
         var listening = new TcpPort(reactor, socket, factory);
-        factory.DoStart();
-        listening._listening = true;
-        reactor.Ports.Add(listening);
-        listening.StartAccepting();
+        listening.Start();
         return listening;
     }
 
@@ -136,158 +108,18 @@ internal sealed unsafe class TcpPort : IListeningPort, IReadDescriptor, ISocketD
         }
 
         var listening = new TcpPort(reactor, socket, factory);
-        factory.DoStart();
-        listening._listening = true;
-        reactor.Ports.Add(listening);
-        listening.StartAccepting();
+        listening.Start();
         return listening;
     }
 
-    private void StartAccepting()
+    private protected override EndPoint PeerOf(Socket socket, ReadOnlySpan<byte> address)
     {
-        if (_listening && !_reading)
-        {
-            _reading = true;
-            _reactor.AddReader(this);
-        }
+        socket.NoDelay = true;
+        return socket.RemoteEndPoint!;
     }
 
-    private void StopAccepting()
-    {
-        if (_reading)
-        {
-            _reading = false;
-            _reactor.RemoveReader(this);
-        }
-    }
+    private protected override StreamConnection Connection(Socket socket, IProtocol protocol, EndPoint peer) =>
+        new TcpConnection(Reactor, socket, protocol, peer, onLost: null) { Tag = ConnectionTag };
 
-    public Exception? DoRead()
-    {
-        for (var i = 0; i < AcceptsPerEvent && _listening; i++)
-        {
-            Socket socket;
-            if (Libc.UseRawIO)
-            {
-                var fd = Libc.accept4(_fd, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
-                if (fd < 0)
-                {
-                    var errno = Libc.Errno;
-                    if (errno is Libc.EAGAIN)
-                    {
-                        break;
-                    }
-
-                    if (errno is Libc.EINTR or Libc.ECONNABORTED)
-                    {
-                        continue;
-                    }
-
-                    if (errno is Libc.EMFILE or Libc.ENFILE or Libc.ENOBUFS or Libc.ENOMEM)
-                    {
-                        PauseAccepting(Libc.Describe(errno));
-                        return null;
-                    }
-
-                    ReactorLog.AcceptFailed(_reactor.Logger, Host.ToString()!, Libc.Describe(errno));
-                    break;
-                }
-
-                socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
-            }
-            else
-            {
-                try
-                {
-                    socket = _socket.Accept();
-                    socket.Blocking = false;
-                }
-                catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
-                {
-                    break;
-                }
-                catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
-                {
-                    PauseAccepting(e.Message);
-                    return null;
-                }
-                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionAborted)
-                {
-                    continue;
-                }
-            }
-
-            _acceptPause = FirstAcceptPause;
-            Accepted(socket);
-        }
-
-        return null;
-    }
-
-    private void Accepted(Socket socket)
-    {
-        EndPoint peer;
-        IProtocol? protocol;
-        try
-        {
-            socket.NoDelay = true;
-            peer = socket.RemoteEndPoint!;
-            protocol = _factory.BuildProtocol(peer);
-        }
-        catch (Exception e)
-        {
-            ReactorLog.DescriptorFailed(_reactor.Logger, $"Accepting a connection on {Host} with {_factory.GetType().Name}", e);
-            socket.Dispose();
-            return;
-        }
-
-        if (protocol is null)
-        {
-            socket.Dispose();
-            return;
-        }
-
-        new TcpConnection(_reactor, socket, protocol, peer, connector: null) { Tag = _tag }.Start();
-    }
-
-    /// <summary>Out of descriptors: stop accepting for a while (doubling up to a second) so the loop does not spin.</summary>
-    private void PauseAccepting(string error)
-    {
-        StopAccepting();
-        ReactorLog.AcceptPaused(_reactor.Logger, Host.ToString()!, error, (int)_acceptPause.TotalMilliseconds);
-        _resumeAccepting = _reactor.CallLater(_acceptPause, () =>
-        {
-            _resumeAccepting = null;
-            StartAccepting();
-        });
-        _acceptPause = TimeSpan.FromTicks(Math.Min(_acceptPause.Ticks * 2, LongestAcceptPause.Ticks));
-    }
-
-    public Deferred<Unit> StopListening()
-    {
-        _reactor.CheckThread(nameof(StopListening));
-        if (!_listening)
-        {
-            return Deferred.Succeed();
-        }
-
-        StopAccepting();
-        _listening = false;
-        if (_resumeAccepting is { Active: true })
-        {
-            _resumeAccepting.Cancel();
-        }
-
-        _socket.Dispose();
-        _reactor.Ports.Remove(this);
-        _factory.DoStop();
-        return Deferred.Succeed();
-    }
-
-    void IDescriptor.ConnectionLost(Exception reason)
-    {
-        ReactorLog.AcceptFailed(_reactor.Logger, Host.ToString()!, reason.Message);
-        StopListening();
-    }
-
-    public override string ToString() => $"TCP port {Host} ({_factory.GetType().Name})";
+    public override string ToString() => $"TCP port {Host} ({Factory.GetType().Name})";
 }

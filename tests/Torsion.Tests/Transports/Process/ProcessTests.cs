@@ -5,11 +5,9 @@ using Torsion.Transports.Process;
 
 namespace Torsion.Tests.Transports.Process;
 
-/// <summary>Child processes over pipes, with real programs (cat, sh, sleep) on the epoll reactor.</summary>
-public sealed class ProcessTests : ReactorHarness
+/// <summary>Child processes over pipes, with real programs (cat, sh, sleep), on each reactor that watches any descriptor.</summary>
+public abstract class ProcessTests : ReactorHarness
 {
-    protected override ReactorBase CreateReactor(ReactorOptions options) => new EpollReactor(options);
-
     private Task<IProcessTransport> Spawn(ProcessRecorder protocol, string executable, string[] args, IReadOnlyDictionary<string, string>? env = null, string? cwd = null) =>
         On(() => Reactor.SpawnProcess(protocol, executable, args, env, cwd));
 
@@ -284,4 +282,14 @@ public sealed class ProcessTests : ReactorHarness
         await On(() => transport.SignalProcess("KILL"));
         await Within(sleep.Ended.Task);
     }
+}
+
+public sealed class EpollProcessTests : ProcessTests
+{
+    protected override ReactorBase CreateReactor(ReactorOptions options) => new EpollReactor(options);
+}
+
+public sealed class GLibProcessTests : ProcessTests
+{
+    protected override ReactorBase CreateReactor(ReactorOptions options) => new GLibReactor(options);
 }

@@ -26,6 +26,7 @@ public sealed class WebPlugin : ITorsionPlugin
     [
         new PluginOption("path", "The folder (or file) to serve.", "DIR", defaultValue: "."),
         new PluginOption("access-log", "Write a combined-format access log to FILE ('-' for standard output).", "FILE"),
+        new PluginOption("websocket-echo", "Also serve a WebSocket echo (RFC 6455, permessage-deflate) at PATH, e.g. /echo.", "PATH"),
         PluginOption.Flag("no-listing", "Answer 403 for folders without an index file instead of listing them."),
     ];
 
@@ -47,6 +48,17 @@ public sealed class WebPlugin : ITorsionPlugin
         }
 
         var root = new Static.File(path) { DirectoryListing = !context.Options.GetFlag("no-listing") };
+        if (context.Options.GetString("websocket-echo") is { } echoPath)
+        {
+            var segment = echoPath.Trim('/');
+            if (segment.Length == 0 || segment.Contains('/'))
+            {
+                throw new PluginOptionException($"--websocket-echo: '{echoPath}' must be one path segment, e.g. /echo.");
+            }
+
+            root.PutChild(segment, WebSocket.WebSocketResource.Echo());
+        }
+
         var site = new Site(root, context.Reactor, new HttpServerOptions
         {
             Logger = context.LoggerFactory.CreateLogger<Site>(),

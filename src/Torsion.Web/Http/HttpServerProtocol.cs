@@ -37,6 +37,7 @@ public sealed class HttpServerProtocol : Protocol
     private bool _closing;
     private bool _readPaused;
     private IHttpBodyReceiver? _receiver;
+    private IProtocol? _upgraded;
 
     private IDelayedCall? _timer;
     private double _deadline;
@@ -81,6 +82,12 @@ public sealed class HttpServerProtocol : Protocol
     /// <inheritdoc/>
     public override void DataReceived(ReadOnlySpan<byte> data)
     {
+        if (_upgraded is not null)
+        {
+            _upgraded.DataReceived(data);
+            return;
+        }
+
         if (_closing)
         {
             return;
@@ -91,6 +98,12 @@ public sealed class HttpServerProtocol : Protocol
             var used = Process(data);
             if (used < data.Length && !_closing)
             {
+                if (_upgraded is not null)
+                {
+                    _upgraded.DataReceived(data[used..]);
+                    return;
+                }
+
                 Append(data[used..]);
             }
         }
@@ -100,12 +113,24 @@ public sealed class HttpServerProtocol : Protocol
             ProcessPending();
         }
 
+        if (_upgraded is not null)
+        {
+            DeliverPendingToUpgraded();
+            return;
+        }
+
         UpdateReadPause();
     }
 
     /// <inheritdoc/>
     public override void ConnectionLost(Exception reason)
     {
+        if (_upgraded is not null)
+        {
+            _upgraded.ConnectionLost(reason);
+            return;
+        }
+
         _closing = true;
         CancelTimer();
         if (_inRequest)
@@ -125,6 +150,64 @@ public sealed class HttpServerProtocol : Protocol
             ArrayPool<byte>.Shared.Return(_pending);
             _pending = null;
             _pendingLength = 0;
+        }
+    }
+
+    /// <summary>
+    /// Hands the connection to <paramref name="protocol"/> after a 101 response: this protocol stops parsing and
+    /// forwards the bytes already buffered and all further data and the connection loss to it.
+    /// </summary>
+    internal void UpgradeTo(IProtocol protocol, HttpServerResponse response)
+    {
+        if (!_inRequest || _upgraded is not null || _closing)
+        {
+            throw new InvalidOperationException("Only a request in progress can upgrade the connection.");
+        }
+
+        if (_options.AccessLog is { } log)
+        {
+            try
+            {
+                log.Log(_request, response.StatusCode, 0);
+            }
+            catch (Exception e)
+            {
+                _options.Logger?.LogError(e, "The access log failed for {Request}", _request);
+            }
+        }
+
+        CancelTimer();
+        _inRequest = false;
+        _receiver = null;
+        _upgraded = protocol;
+        if (_readPaused)
+        {
+            _readPaused = false;
+            Transport.ResumeProducing();
+        }
+
+        protocol.MakeConnection(Transport);
+        if (!_processing)
+        {
+            DeliverPendingToUpgraded();
+        }
+    }
+
+    private void DeliverPendingToUpgraded()
+    {
+        if (_pending is null)
+        {
+            return;
+        }
+
+        var rest = _pending.AsSpan(_pendingStart, _pendingLength).ToArray();
+        ArrayPool<byte>.Shared.Return(_pending);
+        _pending = null;
+        _pendingLength = 0;
+        _pendingStart = 0;
+        if (rest.Length > 0)
+        {
+            _upgraded!.DataReceived(rest);
         }
     }
 
@@ -273,7 +356,7 @@ public sealed class HttpServerProtocol : Protocol
         var pos = 0;
         try
         {
-            while (!_closing)
+            while (!_closing && _upgraded is null)
             {
                 if (_inRequest && (_bodyComplete || (!_discardBody && (_receiver is null || _bodyPaused))))
                 {

@@ -249,6 +249,35 @@ public sealed class HttpServerResponse : IConsumer
         _protocol.ResponseFinished(this);
     }
 
+    /// <summary>
+    /// Answers <c>101 Switching Protocols</c> with <c>Connection: Upgrade</c> and the header fields added so far and hands the connection to
+    /// <paramref name="protocol"/> (WebSocket, h2c): HTTP parsing stops, and the bytes after this request plus all
+    /// further data go to it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The head was already sent or the request is not in progress.</exception>
+    public void Upgrade(Torsion.Protocols.IProtocol protocol)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        if (HeadersSent || Finished || _abandoned)
+        {
+            throw new InvalidOperationException("The connection can only be upgraded before the response head is sent.");
+        }
+
+        StatusCode = 101;
+        var head = new byte[64 + _headersLength];
+        var n = 0;
+        "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"u8.CopyTo(head);
+        n += 55;
+        _headers.AsSpan(0, _headersLength).CopyTo(head.AsSpan(n));
+        n += _headersLength;
+        "\r\n"u8.CopyTo(head.AsSpan(n));
+        n += 2;
+        _protocol.Transport.Write(head.AsSpan(0, n));
+        HeadersSent = true;
+        Finished = true;
+        _protocol.UpgradeTo(protocol, this);
+    }
+
     /// <summary>Flushes the head, then registers <paramref name="producer"/> with the connection (Twisted's IConsumer).</summary>
     public void RegisterProducer(IProducer producer, bool streaming)
     {

@@ -32,10 +32,10 @@ public sealed class BytesBodyProducer : IBodyProducer
         _consumer = consumer;
         _offset = 0;
         _paused = false;
-        _done = new Deferred<Unit>();
+        var done = _done = new Deferred<Unit>();
         consumer.RegisterProducer(this, streaming: true);
         WriteSome();
-        return _done;
+        return done;
     }
 
     /// <inheritdoc />

@@ -27,9 +27,6 @@ internal sealed class ConnectionBody : IResponseBody
         _stop = stop;
     }
 
-    /// <summary>Whether the body protocol paused the connection.</summary>
-    public bool PausedByReader => _transport?.Paused == true;
-
     public void Deliver(IProtocol protocol)
     {
         _protocol = protocol;

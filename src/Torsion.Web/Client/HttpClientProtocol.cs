@@ -29,6 +29,7 @@ internal sealed class HttpClientProtocol : Protocol
     private bool _keepAlive;
     private bool _received;
     private bool _lost;
+    private bool _completedInRead;
 
     public HttpClientProtocol(IReactorTime time, TimeSpan? responseTimeout, HttpParserLimits? limits)
     {
@@ -186,6 +187,7 @@ internal sealed class HttpClientProtocol : Protocol
         }
 
         _received = true;
+        _completedInRead = false;
         if (_pendingLength > 0)
         {
             if (_pending.Length < _pendingLength + data.Length)
@@ -208,7 +210,7 @@ internal sealed class HttpClientProtocol : Protocol
 
     private void Keep(ReadOnlySpan<byte> rest)
     {
-        if (_responseComplete && !rest.IsEmpty)
+        if (_completedInRead && !rest.IsEmpty)
         {
             Transport.AbortConnection();
             _pendingLength = 0;
@@ -243,7 +245,7 @@ internal sealed class HttpClientProtocol : Protocol
                     break;
                 case HttpParseResult.MessageComplete:
                     ResponseComplete();
-                    break;
+                    return offset;
                 case HttpParseResult.Error:
                 {
                     var error = new ResponseFailedException($"The response to {_request!.Method} {_request.Uri} is malformed: {_parser.ErrorMessage}");
@@ -292,9 +294,13 @@ internal sealed class HttpClientProtocol : Protocol
 
     private void ResponseComplete()
     {
+        // Offer the connection back before the reader hears of the end: code run by that news (an await
+        // continuation) may make the next request at once, and should find this connection idle.
         _responseComplete = true;
-        _body?.End(new ResponseDoneException());
+        _completedInRead = true;
+        var body = _body;
         MaybeDone();
+        body?.End(new ResponseDoneException());
     }
 
     private void MaybeDone()
@@ -307,7 +313,7 @@ internal sealed class HttpClientProtocol : Protocol
         var body = _body;
         _request = null;
         _body = null;
-        if (_keepAlive && body is not { PausedByReader: true })
+        if (_keepAlive)
         {
             Reused = true;
             Reusable?.Invoke(this);

@@ -1,0 +1,36 @@
+using Torsion.Endpoints;
+using Torsion.Tls;
+using Torsion.Web.Http;
+
+namespace Torsion.Web.Client;
+
+/// <summary>How an <see cref="Agent"/> connects, pools and times out; every bound has a documented default.</summary>
+public sealed class AgentOptions
+{
+    /// <summary>The default options.</summary>
+    public static AgentOptions Default { get; } = new();
+
+    /// <summary>Most connections open at once to one (scheme, host, port); more requests wait. Default 8.</summary>
+    public int MaxConnectionsPerHost { get; init; } = 8;
+
+    /// <summary>How long an idle persistent connection stays in the pool. Default 60 s.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long connecting (TCP, not TLS) may take. Default 30 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long from sending a request to the response head; null: no limit. Default 100 s (as HttpClient).</summary>
+    public TimeSpan? ResponseTimeout { get; init; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>Resolves host names (default: the system resolver); tests inject one.</summary>
+    public IHostResolver? Resolver { get; init; }
+
+    /// <summary>
+    /// TLS options for an https host (default: <see cref="TlsOptions.Client"/> with verification against the system
+    /// roots). "http/1.1" is offered by ALPN when the options name no protocol.
+    /// </summary>
+    public Func<string, TlsOptions>? TlsOptionsForHost { get; init; }
+
+    /// <summary>Limits on responses (status line, headers, body); default <see cref="HttpResponseParser.ClientLimits"/>.</summary>
+    public HttpParserLimits? ResponseLimits { get; init; }
+}

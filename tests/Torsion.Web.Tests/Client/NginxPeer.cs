@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Torsion.Web.Tests.Client;
+
+/// <summary>
+/// A real nginx (Debian's /usr/sbin/nginx) started as a child process with a generated config in a temp dir: pid,
+/// logs and temp paths inside it, plain HTTP and TLS on 127.0.0.1, an access log with the connection serial number.
+/// Always stopped on Dispose.
+/// </summary>
+public sealed class NginxPeer : IDisposable
+{
+    private readonly Process _process;
+
+    public NginxPeer()
+    {
+        Root = Directory.CreateTempSubdirectory("torsion-nginx-").FullName;
+        Directory.CreateDirectory(Path.Combine(Root, "www"));
+        Directory.CreateDirectory(Path.Combine(Root, "tmp"));
+        Blob = RandomNumberGenerator.GetBytes(1_000_000);
+        File.WriteAllBytes(Path.Combine(Root, "www", "blob.bin"), Blob);
+        Text = string.Concat(Enumerable.Range(0, 4000).Select(i => $"line {i} of compressible text\n"));
+        File.WriteAllText(Path.Combine(Root, "www", "text.txt"), Text);
+        MakeCertificates();
+        Port = FreePort();
+        TlsPort = FreePort();
+        var conf = Path.Combine(Root, "nginx.conf");
+        File.WriteAllText(conf, $$"""
+            daemon off;
+            master_process off;
+            worker_processes 1;
+            pid {{Root}}/nginx.pid;
+            error_log {{Root}}/error.log info;
+            events { worker_connections 256; }
+            http {
+              types { text/plain txt; application/octet-stream bin; }
+              default_type application/octet-stream;
+              log_format conn '$connection $request $status';
+              access_log {{Root}}/access.log conn;
+              client_body_temp_path {{Root}}/tmp/body;
+              proxy_temp_path {{Root}}/tmp/proxy;
+              fastcgi_temp_path {{Root}}/tmp/fastcgi;
+              uwsgi_temp_path {{Root}}/tmp/uwsgi;
+              scgi_temp_path {{Root}}/tmp/scgi;
+              keepalive_timeout 30;
+              keepalive_requests 100000;
+              gzip on;
+              gzip_types text/plain;
+              gzip_min_length 1;
+              server {
+                listen 127.0.0.1:{{Port}};
+                listen 127.0.0.1:{{TlsPort}} ssl;
+                ssl_certificate {{Root}}/cert.pem;
+                ssl_certificate_key {{Root}}/key.pem;
+                server_name localhost;
+                root {{Root}}/www;
+                location = /hello { default_type text/plain; return 200 "hello from nginx\n"; }
+                location = /moved { return 302 /hello; }
+              }
+            }
+            """);
+        var info = new ProcessStartInfo("/usr/sbin/nginx") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { "-e", Path.Combine(Root, "error.log"), "-c", conf, "-p", Root + "/" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        _process = Process.Start(info)!;
+        _process.StandardError.ReadToEndAsync();
+        _process.StandardOutput.ReadToEndAsync();
+        WaitListening(Port);
+        WaitListening(TlsPort);
+    }
+
+    public string Root { get; }
+
+    public int Port { get; }
+
+    public int TlsPort { get; }
+
+    public byte[] Blob { get; }
+
+    public string Text { get; }
+
+    public string CaFile => Path.Combine(Root, "ca.pem");
+
+    /// <summary>Lines of the access log: "connection-serial request status".</summary>
+    public string[] AccessLog() => File.Exists(Path.Combine(Root, "access.log")) ? File.ReadAllLines(Path.Combine(Root, "access.log")) : [];
+
+    private void WaitListening(int port)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"nginx exited with {_process.ExitCode}: {File.ReadAllText(Path.Combine(Root, "error.log"))}");
+            }
+
+            try
+            {
+                using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket.Connect(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                // nginx is still starting: poll until the deadline, which fails the test.
+                Thread.Yield();
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private void MakeCertificates()
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var caKey = RSA.Create(2048);
+        var caRequest = new CertificateRequest("CN=Torsion nginx test CA", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
+        using var ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("localhost");
+        request.CertificateExtensions.Add(san.Build());
+        using var leaf = request.Create(ca.SubjectName, X509SignatureGenerator.CreateForRSA(caKey, RSASignaturePadding.Pkcs1), now.AddDays(-1), now.AddDays(29), RandomNumberGenerator.GetBytes(16));
+        File.WriteAllText(Path.Combine(Root, "ca.pem"), ca.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(Root, "cert.pem"), leaf.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(Root, "key.pem"), key.ExportPkcs8PrivateKeyPem());
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit(20_000);
+            }
+        }
+        finally
+        {
+            _process.Dispose();
+            Directory.Delete(Root, recursive: true);
+        }
+    }
+}

@@ -493,6 +493,13 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
         }
 
         _settingsReceived = true;
+        ApplySettings(payload);
+        Http2FrameWriter.WriteSettingsAck(_out);
+        PumpAll();
+    }
+
+    private void ApplySettings(ReadOnlySpan<byte> payload)
+    {
         for (var i = 0; i < payload.Length / 6; i++)
         {
             var (id, value) = Http2FrameReader.Setting(payload, i);
@@ -519,9 +526,6 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
                     break;
             }
         }
-
-        Http2FrameWriter.WriteSettingsAck(_out);
-        PumpAll();
     }
 
     private void OnHeaders(in Http2FrameHeader header, ReadOnlySpan<byte> payload)
@@ -668,6 +672,55 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
             throw Http2Exception.Stream(Http2ErrorCode.ProtocolError, id, $"The request declares {contentLength} body bytes but ends with its headers.");
         }
 
+        Dispatch(stream);
+    }
+
+    /// <summary>
+    /// Continues an HTTP/1.1 request that asked for <c>Upgrade: h2c</c> (RFC 7540 section 3.2) as stream 1, half-closed:
+    /// applies the client's HTTP2-Settings, then answers the request on stream 1. The 101 response was already sent.
+    /// </summary>
+    internal void StartUpgraded(HttpRequestHead request, ReadOnlySpan<byte> settings)
+    {
+        if (settings.Length % 6 != 0)
+        {
+            throw Http2Exception.Connection(Http2ErrorCode.ProtocolError, "HTTP2-Settings is not a whole number of settings.");
+        }
+
+        ApplySettings(settings);
+        _lastStreamId = 1;
+        var stream = new Http2Stream(this, 1, _options, _peerInitialWindow) { ReceiveWindow = _limits.InitialStreamWindowSize, RemoteClosed = true };
+        var head = stream.Head;
+        var size = request.Method.Length + request.Target.Length;
+        for (var i = 0; i < request.HeaderCount; i++)
+        {
+            size += request.HeaderName(i).Length + request.HeaderValue(i).Length;
+        }
+
+        var buffer = head.Load(new byte[size]);
+        request.Method.CopyTo(buffer);
+        request.Target.CopyTo(buffer[request.Method.Length..]);
+        head.SetRequestLine(request.Method.Length, request.KnownMethod, request.Method.Length, request.Target.Length, HttpProtocolVersion.Http2);
+        var pos = request.Method.Length + request.Target.Length;
+        for (var i = 0; i < request.HeaderCount; i++)
+        {
+            var name = request.HeaderName(i);
+            if (Ascii.EqualsIgnoreCase(name, "connection"u8) || Ascii.EqualsIgnoreCase(name, "upgrade"u8) || Ascii.EqualsIgnoreCase(name, "http2-settings"u8)
+                || Ascii.EqualsIgnoreCase(name, "keep-alive"u8))
+            {
+                continue;
+            }
+
+            Put(head, buffer, ref pos, name, request.HeaderValue(i));
+        }
+
+        head.SetFraming(-1, chunked: false, keepAlive: true, expectsContinue: false);
+        Dispatch(stream);
+        Emit();
+    }
+
+    private void Dispatch(Http2Stream stream)
+    {
+        var id = stream.Id;
         _streams.Add(id, stream);
         stream.BeginResponse();
         try
@@ -1053,6 +1106,13 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
         _streams.Clear();
         Emit();
         Transport.LoseConnection();
+    }
+
+    /// <summary>Ends the connection for an error found outside frame processing.</summary>
+    internal void Fail(Http2Exception e)
+    {
+        ConnectionError(e.ErrorCode, e.Message);
+        Emit();
     }
 
     private void SendGoAway(Http2ErrorCode code, string message)

@@ -46,7 +46,7 @@ public sealed class NegotiatingHttpProtocol : Protocol
     /// <inheritdoc/>
     public override void ConnectionMade()
     {
-        _http1 = new HttpServerProtocol(_handler, _time, _options, _date);
+        _http1 = new HttpServerProtocol(Handle, _time, _options, _date);
         _http1.MakeConnection(Transport);
     }
 
@@ -119,6 +119,67 @@ public sealed class NegotiatingHttpProtocol : Protocol
         {
             _http1?.ConnectionLost(reason);
         }
+    }
+
+    private void Handle(HttpServerRequest request, HttpServerResponse response)
+    {
+        if (_http2 is null && TryUpgrade(request))
+        {
+            return;
+        }
+
+        _handler(request, response);
+    }
+
+    /// <summary>HTTP/1.1 <c>Upgrade: h2c</c> with HTTP2-Settings on cleartext, for a request without body (RFC 7540 section 3.2).</summary>
+    private bool TryUpgrade(HttpServerRequest request)
+    {
+        var head = request.Head;
+        if (Transport is ITlsTransport || head.Version != HttpProtocolVersion.Http11 || head.HasBody
+            || !head.TryGetHeader("Upgrade"u8, out var upgrade) || !head.TryGetHeader("HTTP2-Settings"u8, out var encoded))
+        {
+            return false;
+        }
+
+        var offered = false;
+        foreach (var range in upgrade.Split((byte)','))
+        {
+            offered |= upgrade[range].Trim(" \t"u8).SequenceEqual("h2c"u8);
+        }
+
+        if (!offered)
+        {
+            return false;
+        }
+
+        byte[] settings;
+        try
+        {
+            settings = System.Buffers.Text.Base64Url.DecodeFromUtf8(encoded.Trim(" \t="u8));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        _decided = true;
+        Transport.Write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"u8);
+        var http1 = _http1!;
+        _http1 = null;
+        _http2 = new Http2ServerProtocol(_handler, _time, _options, _date);
+        _http2.MakeConnection(Transport);
+        try
+        {
+            _http2.StartUpgraded(head, settings);
+        }
+        catch (Http2Exception e)
+        {
+            _http2.Fail(e);
+        }
+
+        // The HTTP/1.1 side stops here: it sees the connection as gone, which only cancels its timers.
+        http1.ConnectionLost(new ConnectionDoneException("The connection was upgraded to HTTP/2."));
+        return true;
     }
 
     private void SwitchToHttp2(ReadOnlySpan<byte> data)

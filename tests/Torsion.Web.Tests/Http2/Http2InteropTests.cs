@@ -105,6 +105,15 @@ public sealed class Http2InteropTests : IDisposable
     }
 
     [Fact]
+    public void Curl_upgrades_a_cleartext_connection_with_h2c()
+    {
+        var (output, err) = Run("curl", "-s", "-v", "--http2", $"http://127.0.0.1:{_port}/hello");
+        Assert.Contains("101 Switching Protocols", err);
+        Assert.Contains("HTTP/2 200", err);
+        Assert.Equal("Hello over HTTP/2 HTTP/2.0", output);
+    }
+
+    [Fact]
     public void Curl_negotiates_h2_by_alpn_over_tls()
     {
         var (output, err) = Run("curl", "-s", "-v", "--http2", "--cacert", Path.Combine(_dir, "ca.pem"), $"https://127.0.0.1:{_tlsPort}/hello");

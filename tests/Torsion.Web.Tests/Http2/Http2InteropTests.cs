@@ -163,6 +163,59 @@ public sealed class Http2InteropTests : IDisposable
         Assert.Contains("400 succeeded, 0 failed, 0 errored", output);
     }
 
+    private const string H2Client = """
+        import socket, sys
+        import h2.connection, h2.config, h2.events
+        port = int(sys.argv[1])
+        sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+        conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True, validate_inbound_headers=True, normalize_inbound_headers=False))
+        conn.initiate_connection()
+        streams = {}
+        for i in range(20):
+            sid = conn.get_next_available_stream_id()
+            conn.send_headers(sid, [(":method", "GET"), (":scheme", "http"), (":path", "/hello"), (":authority", "127.0.0.1")], end_stream=True)
+            streams[sid] = [None, b""]
+        sid = conn.get_next_available_stream_id()
+        body = b"x" * 200000
+        conn.send_headers(sid, [(":method", "POST"), (":scheme", "http"), (":path", "/upload"), (":authority", "127.0.0.1"), ("content-length", str(len(body)))])
+        streams[sid] = [None, b""]
+        pending = body
+        ended = set()
+        sock.sendall(conn.data_to_send())
+        while len(ended) < len(streams):
+            while pending and min(conn.local_flow_control_window(sid), conn.max_outbound_frame_size) > 0:
+                n = min(len(pending), conn.local_flow_control_window(sid), conn.max_outbound_frame_size)
+                conn.send_data(sid, pending[:n], end_stream=(n == len(pending)))
+                pending = pending[n:]
+                sock.sendall(conn.data_to_send())
+            data = sock.recv(65536)
+            if not data:
+                raise SystemExit("server closed early")
+            for e in conn.receive_data(data):
+                if isinstance(e, h2.events.ResponseReceived):
+                    streams[e.stream_id][0] = dict(e.headers)[b":status"]
+                elif isinstance(e, h2.events.DataReceived):
+                    streams[e.stream_id][1] += e.data
+                    conn.acknowledge_received_data(e.flow_controlled_length, e.stream_id)
+                elif isinstance(e, h2.events.StreamEnded):
+                    ended.add(e.stream_id)
+                elif isinstance(e, (h2.events.StreamReset, h2.events.ConnectionTerminated)):
+                    raise SystemExit("unexpected " + repr(e))
+            sock.sendall(conn.data_to_send())
+        conn.close_connection()
+        sock.sendall(conn.data_to_send())
+        statuses = sorted(set(v[0] for v in streams.values()))
+        print(statuses, sum(1 for v in streams.values() if v[1] == b"Hello over HTTP/2 HTTP/2.0"), streams[sid][1].decode().split(" ")[0])
+        """;
+
+    [Fact]
+    public void Python_h2_as_a_strict_client_gets_every_stream_answered()
+    {
+        System.IO.File.WriteAllText(Path.Combine(_dir, "client.py"), H2Client);
+        var (output, _) = Run("/usr/bin/python3", "client.py", _port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("[b'200'] 20 200000", output.Trim());
+    }
+
     private void Openssl(params string[] args) => Run("openssl", args);
 
     private (string Out, string Err) Run(string program, params string[] args)

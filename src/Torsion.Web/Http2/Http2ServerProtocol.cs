@@ -63,6 +63,8 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
     private bool _regularSeen;
     private bool _decodingTrailers;
 
+    private IDelayedCall? _idleTimer;
+
     // Defences.
     private double _resetWindowStart;
     private int _resets;
@@ -122,6 +124,7 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
         }
 
         Emit();
+        ArmIdleTimer();
     }
 
     /// <summary>
@@ -177,6 +180,7 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
     public override void ConnectionLost(Exception reason)
     {
         _closing = true;
+        CancelIdleTimer();
         foreach (var stream in _streams.Values.ToArray())
         {
             stream.Fail(reason);
@@ -722,6 +726,7 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
     {
         var id = stream.Id;
         _streams.Add(id, stream);
+        CancelIdleTimer();
         stream.BeginResponse();
         try
         {
@@ -1068,7 +1073,46 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
         if (_streams.Remove(stream.Id))
         {
             CreditConnection(stream.UnreadBodyBytes);
+            if (_streams.Count == 0)
+            {
+                ArmIdleTimer();
+            }
         }
+    }
+
+    /// <summary>A connection without streams for <see cref="HttpServerOptions.IdleTimeout"/> is closed with GOAWAY NO_ERROR.</summary>
+    private void ArmIdleTimer()
+    {
+        if (_closing || _options.IdleTimeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        if (_idleTimer is { Active: true })
+        {
+            _idleTimer.Reset(_options.IdleTimeout);
+            return;
+        }
+
+        _idleTimer = _time.CallLater(_options.IdleTimeout, () =>
+        {
+            _idleTimer = null;
+            if (!_closing && _streams.Count == 0)
+            {
+                SendGoAway(Http2ErrorCode.NoError, "Idle timeout.");
+                CloseIfIdle();
+            }
+        });
+    }
+
+    private void CancelIdleTimer()
+    {
+        if (_idleTimer is { Active: true })
+        {
+            _idleTimer.Cancel();
+        }
+
+        _idleTimer = null;
     }
 
     private void StreamError(int id, Http2ErrorCode code, string message)
@@ -1097,6 +1141,7 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
 
         SendGoAway(code, message);
         _closing = true;
+        CancelIdleTimer();
         var reason = new InvalidDataException($"HTTP/2 connection error {code}: {message}");
         foreach (var stream in _streams.Values.ToArray())
         {
@@ -1134,6 +1179,7 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
         if (_goAwaySent && !_closing && _streams.Count == 0)
         {
             _closing = true;
+            CancelIdleTimer();
             Emit();
             Transport.LoseConnection();
         }

@@ -304,6 +304,28 @@ public sealed class Http2ServerProtocolTests
     }
 
     [Fact]
+    public void Idle_connection_is_closed_with_goaway_no_error()
+    {
+        var h = new Http2Harness(Http2Harness.Hello);
+        h.Get(1);
+        h.Clock.Advance(h.Options.IdleTimeout - TimeSpan.FromSeconds(1));
+        h.Get(3);
+        h.Clock.Advance(h.Options.IdleTimeout - TimeSpan.FromSeconds(1));
+        Assert.False(h.Transport.Disconnecting);
+        h.Clock.Advance(TimeSpan.FromSeconds(2));
+        h.AssertGoAway(Http2ErrorCode.NoError);
+    }
+
+    [Fact]
+    public void Open_stream_keeps_the_connection_from_idling_out()
+    {
+        var h = new Http2Harness((req, resp) => { });
+        h.Get(1);
+        h.Clock.Advance(h.Options.IdleTimeout * 3);
+        Assert.False(h.Transport.Disconnecting);
+    }
+
+    [Fact]
     public void Handler_exception_answers_500()
     {
         var h = new Http2Harness((req, resp) => throw new InvalidOperationException("boom"));

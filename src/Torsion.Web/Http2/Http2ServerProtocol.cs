@@ -33,6 +33,7 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
     private readonly ArrayBufferWriter<byte> _out = new(4096);
     private readonly ArrayBufferWriter<byte> _block = new(1024);
     private readonly byte[] _headerBlock;
+    private readonly byte[] _serverName;
 
     private byte[]? _pending;
     private int _pendingLength;
@@ -92,6 +93,7 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
         _decoder = new HpackDecoder(_limits.HeaderTableSize, _limits.MaxHeaderListSize);
         _encoder = new HpackEncoder();
         _headerBlock = new byte[_limits.MaxHeaderBlockSize];
+        _serverName = Encoding.ASCII.GetBytes(options.ServerName ?? "");
         _connectionReceiveWindow = DefaultWindow;
     }
 
@@ -309,9 +311,9 @@ public sealed class Http2ServerProtocol : Protocol, IHpackHeaderReceiver
         Span<byte> number = stackalloc byte[20];
         status.TryFormat(number, out var n);
         _encoder.Encode(_block, ":status"u8, number[..n]);
-        if (!hasServer && !string.IsNullOrEmpty(_options.ServerName))
+        if (!hasServer && _serverName.Length > 0)
         {
-            _encoder.Encode(_block, "server"u8, Encoding.ASCII.GetBytes(_options.ServerName));
+            _encoder.Encode(_block, "server"u8, _serverName);
         }
 
         if (!hasDate)

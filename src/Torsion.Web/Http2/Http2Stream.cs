@@ -215,6 +215,21 @@ internal sealed class Http2Stream : IHttpExchange
             return;
         }
 
+        if (_sendLength == 0 && data.Length <= Math.Min(SendWindow, Math.Min(_connection.SendWindow, _connection.PeerMaxFrameSize))
+            && (!endStream || _trailers is not { Count: > 0 }))
+        {
+            // The common case: the windows allow it all, so no copy into the queue.
+            _connection.WriteData(this, data, endStream);
+            SendWindow -= data.Length;
+            if (endStream)
+            {
+                LocalClosed = true;
+                _connection.StreamLocalClosed(this);
+            }
+
+            return;
+        }
+
         if (!data.IsEmpty)
         {
             if (_send is null)

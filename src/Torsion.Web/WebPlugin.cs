@@ -16,7 +16,7 @@ public sealed class WebPlugin : ITorsionPlugin
     public string Name => "web";
 
     /// <inheritdoc />
-    public string Description => "Serves the files of a folder over HTTP/1.1 (index files, listings, ranges, gzip/brotli).";
+    public string Description => "Serves the files of a folder over HTTP/1.1 and HTTP/2 (index files, listings, ranges, gzip/brotli).";
 
     /// <inheritdoc />
     public string? DefaultEndpoint => "tcp:8080";
@@ -65,7 +65,12 @@ public sealed class WebPlugin : ITorsionPlugin
             AccessLog = accessLog,
         });
         var service = new MultiService { Name = Name };
-        context.ListenStream(site).SetServiceParent(service);
+
+        // TLS listeners offer HTTP/2 by ALPN unless the endpoint names its own list; cleartext ones detect the preface.
+        var listen = context.Listen.Select(d => d.StartsWith("ssl:", StringComparison.Ordinal) && !d.Contains(":alpn=", StringComparison.Ordinal) ? d + ":alpn=h2,http/1.1" : d).ToArray();
+        var listening = new PluginContext(context.Reactor, context.Options, listen, context.LoggerFactory);
+        listening.ListenStream(site).SetServiceParent(service);
+        context.ReportStartup(listening.WhenStarted());
         return service;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -49,6 +50,47 @@ public sealed class WebPluginTests : IDisposable
         transport.Connect(protocol);
         protocol.DataReceived("GET /missing HTTP/1.1\r\nHost: a\r\nUser-Agent: t\r\n\r\n"u8);
         Assert.Contains("\"GET /missing HTTP/1.1\" 404 ", System.IO.File.ReadAllText(log));
+    }
+
+    [Fact]
+    public void Plugin_serves_http2_with_prior_knowledge_on_tcp()
+    {
+        System.IO.File.WriteAllText(Path.Combine(_root, "x.txt"), "from the plugin");
+        var plugin = new WebPlugin();
+        var reactor = new MemoryReactor();
+        plugin.BuildService(Context(reactor, plugin, new() { ["path"] = _root }, "tcp:8080")).StartService();
+        var protocol = (IProtocol)reactor.TcpServers[0].Factory.BuildProtocol(new IPEndPoint(IPAddress.Loopback, 1))!;
+        var transport = new StringTransport();
+        transport.Connect(protocol);
+        var w = new System.Buffers.ArrayBufferWriter<byte>();
+        w.Write(Torsion.Web.Http2.Http2ServerProtocol.Preface);
+        Torsion.Web.Http2.Http2FrameWriter.WriteSettings(w, []);
+        var block = new System.Buffers.ArrayBufferWriter<byte>();
+        var encoder = new Torsion.Web.Http2.HpackEncoder();
+        encoder.Encode(block, ":method"u8, "GET"u8);
+        encoder.Encode(block, ":scheme"u8, "http"u8);
+        encoder.Encode(block, ":path"u8, "/x.txt"u8);
+        Torsion.Web.Http2.Http2FrameWriter.WriteHeaders(w, 1, block.WrittenSpan, endStream: true, 16384);
+        protocol.DataReceived(w.WrittenSpan);
+        Assert.Contains("from the plugin", Encoding.UTF8.GetString(transport.Value()));
+    }
+
+    [Fact]
+    public void Plugin_offers_h2_by_alpn_on_ssl_listeners()
+    {
+        var cert = Path.Combine(_root, "cert.pem");
+        using (var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var self = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            System.IO.File.WriteAllText(cert, self.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n");
+        }
+
+        var plugin = new WebPlugin();
+        var reactor = new MemoryReactor();
+        plugin.BuildService(Context(reactor, plugin, new() { ["path"] = _root }, $"ssl:8443:certKey={cert}")).StartService();
+        var factory = Assert.IsType<Torsion.Tls.TlsFactory>(Assert.Single(reactor.TcpServers).Factory);
+        Assert.Equal(["h2", "http/1.1"], factory.Options!.ApplicationProtocols);
     }
 
     [Fact]

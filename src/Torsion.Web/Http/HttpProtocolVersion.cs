@@ -8,4 +8,7 @@ public enum HttpProtocolVersion
 
     /// <summary>HTTP/1.1 (and 1.x with x above 1, treated as 1.1 per RFC 9110 section 2.5).</summary>
     Http11,
+
+    /// <summary>HTTP/2 (RFC 9113): one stream of a multiplexed connection.</summary>
+    Http2,
 }

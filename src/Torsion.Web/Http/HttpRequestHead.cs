@@ -136,7 +136,7 @@ public sealed class HttpRequestHead
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Encoding.ASCII.GetString(Method)} {Encoding.Latin1.GetString(Target)} {(Version == HttpProtocolVersion.Http10 ? "HTTP/1.0" : "HTTP/1.1")}";
+    public override string ToString() => $"{Encoding.ASCII.GetString(Method)} {Encoding.Latin1.GetString(Target)} {(Version switch { HttpProtocolVersion.Http10 => "HTTP/1.0", HttpProtocolVersion.Http2 => "HTTP/2", _ => "HTTP/1.1" })}";
 
     private ref readonly HttpHeaderField Field(int index)
     {

@@ -826,7 +826,7 @@ public sealed class HttpRequestParser
 
     internal static bool IsToken(ReadOnlySpan<byte> text) => !text.IsEmpty && text.IndexOfAnyExcept(TokenChars) < 0;
 
-    private static KnownMethod IdentifyMethod(ReadOnlySpan<byte> method) =>
+    internal static KnownMethod IdentifyMethod(ReadOnlySpan<byte> method) =>
         method.Length switch
         {
             3 when method.SequenceEqual("GET"u8) => KnownMethod.Get,

@@ -4,7 +4,10 @@ using Torsion.Reactor;
 
 namespace Torsion.Web.Http;
 
-/// <summary>Builds an <see cref="HttpServerProtocol"/> per connection around one <see cref="HttpHandler"/>.</summary>
+/// <summary>
+/// Builds a protocol per connection around one <see cref="HttpHandler"/>: an <see cref="HttpServerProtocol"/>, or with
+/// <see cref="HttpServerOptions.EnableHttp2"/> an <see cref="Http2.NegotiatingHttpProtocol"/> that serves HTTP/1.1 and HTTP/2.
+/// </summary>
 public class HttpServerFactory : Factory
 {
     private readonly Func<IReactorTime> _time;
@@ -54,5 +57,7 @@ public class HttpServerFactory : Factory
 
     /// <inheritdoc/>
     public override IProtocol? BuildProtocol(EndPoint peer) =>
-        new HttpServerProtocol(Handler, _time(), Options, _date) { Factory = this };
+        Options.EnableHttp2
+            ? new Http2.NegotiatingHttpProtocol(Handler, _time(), Options, _date) { Factory = this }
+            : new HttpServerProtocol(Handler, _time(), Options, _date) { Factory = this };
 }

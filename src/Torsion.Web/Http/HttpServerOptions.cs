@@ -44,6 +44,15 @@ public sealed class HttpServerOptions
     /// <summary>Told about each answered request (e.g. <c>Torsion.Web.Server.CombinedLogFormatter</c>). Default: none.</summary>
     public IHttpAccessLog? AccessLog { get; init; }
 
+    /// <summary>
+    /// Whether <see cref="HttpServerFactory"/> connections also speak HTTP/2: over TLS when ALPN chose "h2", in cleartext
+    /// when the client starts with the HTTP/2 preface (prior knowledge). Default true.
+    /// </summary>
+    public bool EnableHttp2 { get; init; } = true;
+
+    /// <summary>Limits and windows of HTTP/2 connections (<see cref="Torsion.Web.Http2.Http2ServerProtocol"/>).</summary>
+    public Torsion.Web.Http2.Http2Limits Http2 { get; init; } = Torsion.Web.Http2.Http2Limits.Default;
+
     /// <summary>The wall clock for the Date header (tests pass a fixed one). Default: the system clock.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

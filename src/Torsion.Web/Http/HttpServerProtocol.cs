@@ -11,7 +11,7 @@ namespace Torsion.Web.Http;
 /// chunked bodies both ways, HEAD, HTTP/1.0 clients, a header-read timeout and an idle keep-alive timeout, request
 /// bodies under flow control, and an error page with the right status for every malformed request, then close.
 /// </summary>
-public sealed class HttpServerProtocol : Protocol
+public sealed class HttpServerProtocol : Protocol, IHttpExchange
 {
     private const int MinimumKeptBuffer = 4096;
 
@@ -75,6 +75,18 @@ public sealed class HttpServerProtocol : Protocol
     }
 
     internal ReadOnlySpan<byte> Date => _date.Value;
+
+    ReadOnlySpan<byte> IHttpExchange.Date => _date.Value;
+
+    bool IHttpExchange.CanKeepAlive() => CanKeepAlive();
+
+    void IHttpExchange.StartBody(IHttpBodyReceiver receiver) => StartBody(receiver);
+
+    void IHttpExchange.PauseBody() => PauseBody();
+
+    void IHttpExchange.ResumeBody() => ResumeBody();
+
+    void IHttpExchange.ResponseFinished(HttpServerResponse response) => ResponseFinished(response);
 
     /// <inheritdoc/>
     public override void ConnectionMade() => SetDeadline(TimeoutKind.Idle, _options.IdleTimeout);

@@ -9,9 +9,9 @@ namespace Torsion.Web.Http;
 /// </summary>
 public sealed class HttpServerRequest
 {
-    private readonly HttpServerProtocol _protocol;
+    private readonly IHttpExchange _protocol;
 
-    internal HttpServerRequest(HttpServerProtocol protocol, HttpRequestHead head)
+    internal HttpServerRequest(IHttpExchange protocol, HttpRequestHead head)
     {
         _protocol = protocol;
         Head = head;

@@ -12,7 +12,8 @@ namespace Torsion.Web.Http;
 /// </summary>
 public sealed class HttpServerResponse : IConsumer
 {
-    private readonly HttpServerProtocol _protocol;
+    private readonly IHttpExchange _protocol;
+    private readonly Http2.Http2Stream? _stream;
     private readonly HttpServerOptions _options;
     private readonly byte[] _serverHeader;
     private byte[] _headers = new byte[256];
@@ -29,7 +30,13 @@ public sealed class HttpServerResponse : IConsumer
     private bool _abandoned;
     private long _headBodyCount;
 
-    internal HttpServerResponse(HttpServerProtocol protocol, HttpServerOptions options)
+    internal HttpServerResponse(Http2.Http2Stream stream, HttpServerOptions options)
+        : this((IHttpExchange)stream, options)
+    {
+        _stream = stream;
+    }
+
+    internal HttpServerResponse(IHttpExchange protocol, HttpServerOptions options)
     {
         _protocol = protocol;
         _options = options;
@@ -163,8 +170,7 @@ public sealed class HttpServerResponse : IConsumer
             _headBodyCount += data.Length;
             if (!HeadersSent && _headBodyCount > _options.ResponseBufferSize && ContentLength < 0)
             {
-                SendHead(finishing: false);
-                _protocol.Transport.Write(_out.AsSpan(0, _outLength));
+                WriteHead(finishing: false);
             }
 
             return;
@@ -178,8 +184,7 @@ public sealed class HttpServerResponse : IConsumer
                 return;
             }
 
-            SendHead(finishing: false);
-            _protocol.Transport.Write(_out.AsSpan(0, _outLength));
+            WriteHead(finishing: false);
             if (_bodyLength > 0)
             {
                 WriteBody(_body.AsSpan(0, _bodyLength));
@@ -213,8 +218,7 @@ public sealed class HttpServerResponse : IConsumer
             return;
         }
 
-        SendHead(finishing: false);
-        _protocol.Transport.Write(_out.AsSpan(0, _outLength));
+        WriteHead(finishing: false);
         if (_bodyLength > 0)
         {
             WriteBody(_body.AsSpan(0, _bodyLength));
@@ -235,9 +239,12 @@ public sealed class HttpServerResponse : IConsumer
         {
             if (!HeadersSent)
             {
-                SendHead(finishing: true);
-                _protocol.Transport.Write(_out.AsSpan(0, _outLength));
+                WriteHead(finishing: true);
                 BodyBytesSent = _bodyLength;
+            }
+            else if (_stream is not null)
+            {
+                _stream.SendData(default, endStream: true);
             }
             else if (_chunked)
             {
@@ -282,11 +289,49 @@ public sealed class HttpServerResponse : IConsumer
     public void RegisterProducer(IProducer producer, bool streaming)
     {
         Flush();
+        if (_stream is not null)
+        {
+            _stream.RegisterProducer(producer, streaming);
+            return;
+        }
+
         _protocol.Transport.RegisterProducer(producer, streaming);
     }
 
     /// <summary>Unregisters the producer.</summary>
-    public void UnregisterProducer() => _protocol.Transport.UnregisterProducer();
+    public void UnregisterProducer()
+    {
+        if (_stream is not null)
+        {
+            _stream.UnregisterProducer();
+            return;
+        }
+
+        _protocol.Transport.UnregisterProducer();
+    }
+
+    /// <summary>Whether trailer fields can be sent (HTTP/2; HTTP/1.1 responses here send none).</summary>
+    public bool SupportsTrailers => _stream is not null;
+
+    /// <summary>Adds a trailer field, sent after the body (HTTP/2 only: see <see cref="SupportsTrailers"/>).</summary>
+    /// <exception cref="NotSupportedException">The response is carried by HTTP/1.1.</exception>
+    /// <exception cref="InvalidOperationException">The response is finished.</exception>
+    public void AddTrailer(string name, string value)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(value);
+        if (_stream is null)
+        {
+            throw new NotSupportedException("Trailer fields are only sent over HTTP/2; check SupportsTrailers.");
+        }
+
+        if (Finished)
+        {
+            throw new InvalidOperationException($"The response is finished; the trailer field '{name}' comes too late.");
+        }
+
+        _stream.AddTrailer(name, value);
+    }
 
     private int _outLength;
 
@@ -340,8 +385,7 @@ public sealed class HttpServerResponse : IConsumer
         _close = true;
         AddHeader("Content-Type"u8, "text/html; charset=utf-8"u8);
         AppendBody(Encoding.UTF8.GetBytes(html));
-        SendHead(finishing: true);
-        _protocol.Transport.Write(_out.AsSpan(0, _outLength));
+        WriteHead(finishing: true);
         BodyBytesSent = _bodyLength;
         Finished = true;
     }
@@ -359,8 +403,41 @@ public sealed class HttpServerResponse : IConsumer
         _bodyLength += data.Length;
     }
 
+    private void WriteHead(bool finishing)
+    {
+        if (_stream is null)
+        {
+            SendHead(finishing);
+            _protocol.Transport.Write(_out.AsSpan(0, _outLength));
+            return;
+        }
+
+        HeadersSent = true;
+        KeepAlive = true;
+        var bodyAllowed = StatusAllowsBody(StatusCode);
+        var length = ContentLength;
+        if (finishing && length < 0 && bodyAllowed)
+        {
+            length = _isHead ? _headBodyCount : _bodyLength;
+        }
+
+        var body = finishing && !_isHead && bodyAllowed ? _bodyLength : 0;
+        _stream.SendHead(StatusCode, _headers.AsSpan(0, _headersLength), bodyAllowed ? length : -1, _hasServer, _hasDate, endStream: finishing && body == 0);
+        if (body > 0)
+        {
+            _stream.SendData(_body.AsSpan(0, body), endStream: true);
+        }
+    }
+
     private void WriteBody(ReadOnlySpan<byte> data)
     {
+        if (_stream is not null)
+        {
+            _stream.SendData(data, endStream: false);
+            BodyBytesSent += data.Length;
+            return;
+        }
+
         var transport = _protocol.Transport;
         if (_chunked)
         {

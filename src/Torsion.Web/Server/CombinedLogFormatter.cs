@@ -64,7 +64,7 @@ public sealed partial class CombinedLogFormatter : IHttpAccessLog
         Escape(sb, head.Method);
         sb.Append(' ');
         Escape(sb, head.Target);
-        sb.Append(head.Version == HttpProtocolVersion.Http10 ? " HTTP/1.0\" " : " HTTP/1.1\" ");
+        sb.Append(head.Version switch { HttpProtocolVersion.Http10 => " HTTP/1.0\" ", HttpProtocolVersion.Http2 => " HTTP/2.0\" ", _ => " HTTP/1.1\" " });
         sb.Append(statusCode.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(bodyBytes > 0 ? bodyBytes.ToString(CultureInfo.InvariantCulture) : "-").Append(" \"");
         if (head.TryGetHeader(KnownHeader.Referer, out var referer))
         {

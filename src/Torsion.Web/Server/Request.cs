@@ -36,7 +36,7 @@ public sealed class Request : IConsumer
         Uri = Encoding.Latin1.GetString(head.Target);
         Path = Encoding.Latin1.GetString(head.Path);
         Query = Encoding.Latin1.GetString(head.Query);
-        ClientProtocol = head.Version == HttpProtocolVersion.Http10 ? "HTTP/1.0" : "HTTP/1.1";
+        ClientProtocol = head.Version switch { HttpProtocolVersion.Http10 => "HTTP/1.0", HttpProtocolVersion.Http2 => "HTTP/2.0", _ => "HTTP/1.1" };
         for (var i = 0; i < head.HeaderCount; i++)
         {
             _requestHeaders.Add(new(Encoding.Latin1.GetString(head.HeaderName(i)), Encoding.Latin1.GetString(head.HeaderValue(i))));

@@ -26,7 +26,7 @@ public static class Endpoints
         ["tcp"] = "tcp:PORT[:interface=ADDRESS][:backlog=N]",
         ["tcp6"] = "tcp6:PORT[:interface=IPV6-ADDRESS][:backlog=N]",
         ["unix"] = "unix:PATH[:mode=OCTAL][:backlog=N][:lockfile=0|1]",
-        ["ssl"] = "ssl:PORT:certKey=CERT.pem[:privateKey=KEY.pem][:extraCertChain=CHAIN.pem][:interface=ADDRESS][:backlog=N]",
+        ["ssl"] = "ssl:PORT:certKey=CERT.pem[:privateKey=KEY.pem][:extraCertChain=CHAIN.pem][:interface=ADDRESS][:backlog=N][:alpn=h2,http/1.1]",
         ["systemd"] = "systemd:domain=INET|INET6:index=N (or name=FDNAME instead of index)",
         ["proxy"] = "proxy:SERVER-ENDPOINT (e.g. proxy:tcp:8080)",
     };
@@ -91,9 +91,16 @@ public static class Endpoints
                 var extra = d.Get("extraCertChain");
                 var iface = d.Address("interface");
                 var backlog = d.Int("backlog", 50);
+                var alpn = d.Get("alpn");
                 d.CheckAllUsed(1);
                 var chain = extra is null ? certKey : TlsChainFile.Combine(certKey, extra);
-                return new SslServerEndpoint(reactor, port, TlsOptions.Server(chain, privateKey), backlog, iface);
+                var tls = TlsOptions.Server(chain, privateKey);
+                foreach (var name in (alpn ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    tls.ApplicationProtocols.Add(name);
+                }
+
+                return new SslServerEndpoint(reactor, port, tls, backlog, iface);
             }
 
             case "systemd":

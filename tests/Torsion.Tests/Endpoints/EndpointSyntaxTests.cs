@@ -181,7 +181,22 @@ public sealed class EndpointSyntaxTests
 
     [Fact]
     public void Ssl_needs_certKey() =>
-        Assert.Equal("Bad endpoint 'ssl:8443': the certificate file (certKey=) is missing. Accepted form: ssl:PORT:certKey=CERT.pem[:privateKey=KEY.pem][:extraCertChain=CHAIN.pem][:interface=ADDRESS][:backlog=N]", ServerError("ssl:8443").Message);
+        Assert.Equal("Bad endpoint 'ssl:8443': the certificate file (certKey=) is missing. Accepted form: ssl:PORT:certKey=CERT.pem[:privateKey=KEY.pem][:extraCertChain=CHAIN.pem][:interface=ADDRESS][:backlog=N][:alpn=h2,http/1.1]", ServerError("ssl:8443").Message);
+
+    [Fact]
+    public void Ssl_alpn_lists_the_offered_protocols()
+    {
+        var cert = System.IO.Path.GetTempFileName();
+        try
+        {
+            var endpoint = (Torsion.Endpoints.SslServerEndpoint)Torsion.Endpoints.Endpoints.Server(new Torsion.Testing.MemoryReactor(), $"ssl:8443:certKey={cert}:alpn=h2,http/1.1");
+            Assert.Equal(["h2", "http/1.1"], endpoint.Options.ApplicationProtocols);
+        }
+        finally
+        {
+            System.IO.File.Delete(cert);
+        }
+    }
 
     [Fact]
     public void Systemd_bad_domain() =>

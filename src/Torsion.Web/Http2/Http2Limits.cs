@@ -1,0 +1,41 @@
+namespace Torsion.Web.Http2;
+
+/// <summary>The limits and windows of an HTTP/2 server connection; each has a documented default.</summary>
+public sealed class Http2Limits
+{
+    /// <summary>The defaults.</summary>
+    public static Http2Limits Default { get; } = new();
+
+    /// <summary>SETTINGS_MAX_CONCURRENT_STREAMS: streams open at once; more are refused with REFUSED_STREAM. Default 100.</summary>
+    public int MaxConcurrentStreams { get; init; } = 100;
+
+    /// <summary>SETTINGS_INITIAL_WINDOW_SIZE: request body bytes a stream may send ahead of the application. Default 768 KiB.</summary>
+    public int InitialStreamWindowSize { get; init; } = 768 * 1024;
+
+    /// <summary>The connection's receive window: request body bytes of all streams buffered at most. Default 1 MiB.</summary>
+    public int ConnectionWindowSize { get; init; } = 1024 * 1024;
+
+    /// <summary>SETTINGS_HEADER_TABLE_SIZE: the HPACK dynamic table the client may use. Default 4096.</summary>
+    public int HeaderTableSize { get; init; } = 4096;
+
+    /// <summary>SETTINGS_MAX_HEADER_LIST_SIZE: decoded bytes of one header list (name + value + 32 per field). Default 32 KiB.</summary>
+    public int MaxHeaderListSize { get; init; } = 32 * 1024;
+
+    /// <summary>Encoded bytes of one header block (HEADERS plus CONTINUATION frames): the CONTINUATION flood defence. Default 32 KiB.</summary>
+    public int MaxHeaderBlockSize { get; init; } = 32 * 1024;
+
+    /// <summary>CONTINUATION frames allowed in one header block. Default 32.</summary>
+    public int MaxContinuationFrames { get; init; } = 32;
+
+    /// <summary>RST_STREAM frames from the client allowed per <see cref="ResetWindow"/> (rapid reset, CVE-2023-44487). Default 200.</summary>
+    public int MaxResetsPerWindow { get; init; } = 200;
+
+    /// <summary>The window over which client resets are counted. Default 30 s.</summary>
+    public TimeSpan ResetWindow { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>SETTINGS and PING frames (not acknowledgements) allowed per <see cref="ControlFrameWindow"/>. Default 100.</summary>
+    public int MaxControlFramesPerWindow { get; init; } = 100;
+
+    /// <summary>The window over which SETTINGS and PING frames are counted. Default 10 s.</summary>
+    public TimeSpan ControlFrameWindow { get; init; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,393 @@
+using Microsoft.Extensions.Logging;
+using Torsion.Transports;
+using Torsion.Web.Http;
+
+namespace Torsion.Web.Http2;
+
+/// <summary>
+/// One request/response exchange of an HTTP/2 connection (RFC 9113 section 5.1): presents the same
+/// <see cref="HttpServerRequest"/> and <see cref="HttpServerResponse"/> as HTTP/1.1, buffers the request body under
+/// the stream's receive window, and queues the response body until the peer's windows allow it.
+/// </summary>
+internal sealed class Http2Stream : IHttpExchange
+{
+    private readonly Http2ServerProtocol _connection;
+    private readonly HttpServerOptions _options;
+    private byte[]? _received;
+    private int _receivedStart;
+    private int _receivedLength;
+    private byte[]? _send;
+    private int _sendStart;
+    private int _sendLength;
+    private bool _endStreamQueued;
+    private List<(string Name, string Value)>? _trailers;
+    private IHttpBodyReceiver? _receiver;
+    private bool _bodyPaused;
+    private bool _bodyDelivered;
+    private IProducer? _producer;
+    private bool _producerPaused;
+    private int _unackedBytes;
+
+    public Http2Stream(Http2ServerProtocol connection, int id, HttpServerOptions options, int sendWindow)
+    {
+        _connection = connection;
+        _options = options;
+        Id = id;
+        SendWindow = sendWindow;
+        Head = new HttpRequestHead();
+        Request = new HttpServerRequest(this, Head);
+        Response = new HttpServerResponse(this, options);
+        Response.Reset(Head);
+    }
+
+    public int Id { get; }
+
+    public HttpRequestHead Head { get; }
+
+    public HttpServerRequest Request { get; }
+
+    public HttpServerResponse Response { get; }
+
+    /// <summary>Bytes the peer lets this stream send.</summary>
+    public long SendWindow { get; set; }
+
+    /// <summary>Bytes the peer may still send on this stream.</summary>
+    public int ReceiveWindow { get; set; }
+
+    /// <summary>The client ended its side (END_STREAM received).</summary>
+    public bool RemoteClosed { get; set; }
+
+    /// <summary>The response ended (END_STREAM sent) or the stream was reset.</summary>
+    public bool LocalClosed { get; private set; }
+
+    /// <summary>Content-Length the client declared, or -1.</summary>
+    public long DeclaredLength { get; set; } = -1;
+
+    /// <summary>Body bytes received so far.</summary>
+    public long ReceivedBodyBytes { get; set; }
+
+    public bool HasPendingSend => _sendLength > 0 || (_endStreamQueued && !LocalClosed);
+
+    public ITransport Transport => _connection.Transport;
+
+    public ReadOnlySpan<byte> Date => _connection.Date;
+
+    public bool CanKeepAlive() => true;
+
+    public void BeginResponse() => Response.Reset(Head);
+
+    public void StartBody(IHttpBodyReceiver receiver)
+    {
+        if (LocalClosed || Response.Finished)
+        {
+            throw new InvalidOperationException("The request body can only be read while the request is in progress.");
+        }
+
+        if (_receiver is not null)
+        {
+            throw new InvalidOperationException("The request body is already being read.");
+        }
+
+        _receiver = receiver;
+        Deliver();
+    }
+
+    public void PauseBody() => _bodyPaused = true;
+
+    public void ResumeBody()
+    {
+        if (!_bodyPaused)
+        {
+            return;
+        }
+
+        _bodyPaused = false;
+        Deliver();
+    }
+
+    public void ResponseFinished(HttpServerResponse response)
+    {
+        if (_options.AccessLog is { } log)
+        {
+            try
+            {
+                log.Log(Request, response.StatusCode, response.BodyBytesSent);
+            }
+            catch (Exception e)
+            {
+                _options.Logger?.LogError(e, "The access log failed for {Request}", Request);
+            }
+        }
+    }
+
+    /// <summary>Body bytes arrived (already counted against the windows).</summary>
+    public void DataReceived(ReadOnlySpan<byte> data, int flowControlled)
+    {
+        // Padding is credited back at once: only data waits for the application.
+        var padding = flowControlled - data.Length;
+        if (padding > 0)
+        {
+            _connection.Consumed(this, padding);
+        }
+
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        if (_receiver is not null && !_bodyPaused && _receivedLength == 0)
+        {
+            _receiver.BodyDataReceived(data);
+            _connection.Consumed(this, data.Length);
+            return;
+        }
+
+        if (_received is null)
+        {
+            _received = new byte[Math.Max(4096, data.Length)];
+        }
+        else if (_receivedStart + _receivedLength + data.Length > _received.Length)
+        {
+            var bigger = new byte[Math.Max(_receivedLength + data.Length, _received.Length * 2)];
+            _received.AsSpan(_receivedStart, _receivedLength).CopyTo(bigger);
+            _received = bigger;
+            _receivedStart = 0;
+        }
+
+        data.CopyTo(_received.AsSpan(_receivedStart + _receivedLength));
+        _receivedLength += data.Length;
+    }
+
+    /// <summary>The client ended the body.</summary>
+    public void BodyEnded() => Deliver();
+
+    /// <summary>The stream ends without a complete body (reset, connection lost).</summary>
+    public void Fail(Exception reason)
+    {
+        var receiver = _receiver;
+        _receiver = null;
+        if (receiver is not null && !_bodyDelivered)
+        {
+            _bodyDelivered = true;
+            receiver.BodyFailed(reason);
+        }
+
+        LocalClosed = true;
+        _sendLength = 0;
+        Response.ConnectionLost(reason);
+        if (_producer is not null)
+        {
+            _producer.StopProducing();
+            _producer = null;
+        }
+    }
+
+    /// <summary>Bytes of unread body kept: credited back to the connection when the stream goes away.</summary>
+    public int UnreadBodyBytes => _receivedLength;
+
+    public void AddTrailer(string name, string value) => (_trailers ??= []).Add((name.ToLowerInvariant(), value));
+
+    public void SendHead(int status, ReadOnlySpan<byte> headerLines, long contentLength, bool hasServer, bool hasDate, bool endStream)
+    {
+        if (LocalClosed)
+        {
+            return;
+        }
+
+        var trailers = endStream && _trailers is { Count: > 0 };
+        _connection.WriteResponseHead(this, status, headerLines, contentLength, hasServer, hasDate, endStream && !trailers);
+        if (trailers)
+        {
+            _endStreamQueued = true;
+            Pump();
+        }
+        else if (endStream)
+        {
+            LocalClosed = true;
+            _connection.StreamLocalClosed(this);
+        }
+    }
+
+    public void SendData(ReadOnlySpan<byte> data, bool endStream)
+    {
+        if (LocalClosed)
+        {
+            return;
+        }
+
+        if (_sendLength == 0 && data.Length <= Math.Min(SendWindow, Math.Min(_connection.SendWindow, _connection.PeerMaxFrameSize))
+            && (!endStream || _trailers is not { Count: > 0 }))
+        {
+            // The common case: the windows allow it all, so no copy into the queue.
+            _connection.WriteData(this, data, endStream);
+            SendWindow -= data.Length;
+            if (endStream)
+            {
+                LocalClosed = true;
+                _connection.StreamLocalClosed(this);
+            }
+
+            return;
+        }
+
+        if (!data.IsEmpty)
+        {
+            if (_send is null)
+            {
+                _send = new byte[Math.Max(4096, data.Length)];
+            }
+            else if (_sendStart + _sendLength + data.Length > _send.Length)
+            {
+                var target = _sendLength + data.Length <= _send.Length ? _send : new byte[Math.Max(_sendLength + data.Length, _send.Length * 2)];
+                _send.AsSpan(_sendStart, _sendLength).CopyTo(target);
+                _send = target;
+                _sendStart = 0;
+            }
+
+            data.CopyTo(_send.AsSpan(_sendStart + _sendLength));
+            _sendLength += data.Length;
+        }
+
+        _endStreamQueued |= endStream;
+        Pump();
+        if (_producer is not null && !_producerPaused && _sendLength > 64 * 1024)
+        {
+            _producerPaused = true;
+            (_producer as IPushProducer)?.PauseProducing();
+        }
+    }
+
+    /// <summary>Sends what the windows allow.</summary>
+    public void Pump()
+    {
+        if (LocalClosed)
+        {
+            return;
+        }
+
+        while (_sendLength > 0)
+        {
+            var n = (int)Math.Min(Math.Min(_sendLength, SendWindow), Math.Min(_connection.SendWindow, _connection.PeerMaxFrameSize));
+            if (n <= 0)
+            {
+                break;
+            }
+
+            var last = n == _sendLength && _endStreamQueued && _trailers is not { Count: > 0 };
+            _connection.WriteData(this, _send.AsSpan(_sendStart, n), last);
+            SendWindow -= n;
+            _sendStart += n;
+            _sendLength -= n;
+            if (last)
+            {
+                LocalClosed = true;
+                _connection.StreamLocalClosed(this);
+                return;
+            }
+        }
+
+        if (_sendLength == 0)
+        {
+            _sendStart = 0;
+            if (_endStreamQueued)
+            {
+                if (_trailers is { Count: > 0 })
+                {
+                    _connection.WriteTrailers(this, _trailers);
+                }
+                else
+                {
+                    _connection.WriteData(this, default, endStream: true);
+                }
+
+                LocalClosed = true;
+                _connection.StreamLocalClosed(this);
+                return;
+            }
+
+            if (_producer is not null && _producerPaused)
+            {
+                _producerPaused = false;
+                Resume(_producer);
+            }
+        }
+    }
+
+    public void RegisterProducer(IProducer producer, bool streaming)
+    {
+        if (_producer is not null)
+        {
+            throw new InvalidOperationException("A producer is already registered with this response.");
+        }
+
+        _producer = producer;
+        if (!streaming)
+        {
+            // A pull producer: ask for the next piece whenever the queue has drained.
+            Resume(producer);
+        }
+    }
+
+    private static void Resume(IProducer producer)
+    {
+        switch (producer)
+        {
+            case IPushProducer push:
+                push.ResumeProducing();
+                break;
+            case IPullProducer pull:
+                pull.ResumeProducing();
+                break;
+        }
+    }
+
+    public void UnregisterProducer()
+    {
+        _producer = null;
+        _producerPaused = false;
+    }
+
+    /// <summary>Counts bytes the application consumed; returns the stream window update to send (0: none yet).</summary>
+    public int TakeWindowUpdate(int consumed, int initialWindow)
+    {
+        _unackedBytes += consumed;
+        if (RemoteClosed || _unackedBytes < initialWindow / 4)
+        {
+            return 0;
+        }
+
+        var n = _unackedBytes;
+        _unackedBytes = 0;
+        ReceiveWindow += n;
+        return n;
+    }
+
+    private void Deliver()
+    {
+        var receiver = _receiver;
+        if (receiver is null || _bodyDelivered)
+        {
+            return;
+        }
+
+        while (_receivedLength > 0 && !_bodyPaused && _receiver is not null)
+        {
+            var n = Math.Min(_receivedLength, 16 * 1024);
+            var chunk = _received.AsSpan(_receivedStart, n);
+            _receivedStart += n;
+            _receivedLength -= n;
+            receiver.BodyDataReceived(chunk);
+            _connection.Consumed(this, n);
+        }
+
+        if (_receivedLength == 0)
+        {
+            _receivedStart = 0;
+            if (RemoteClosed && !_bodyPaused && !_bodyDelivered)
+            {
+                _bodyDelivered = true;
+                receiver.BodyCompleted();
+            }
+        }
+    }
+}

@@ -270,6 +270,11 @@ public sealed class HttpServerResponse : IConsumer
             throw new InvalidOperationException("The connection can only be upgraded before the response head is sent.");
         }
 
+        if (_protocol is not HttpServerProtocol http1)
+        {
+            throw new NotSupportedException("Only an HTTP/1.1 connection can be upgraded; over HTTP/2 a WebSocket needs RFC 8441 extended CONNECT, which is not supported yet.");
+        }
+
         StatusCode = 101;
         var head = new byte[64 + _headersLength];
         var n = 0;
@@ -282,7 +287,7 @@ public sealed class HttpServerResponse : IConsumer
         _protocol.Transport.Write(head.AsSpan(0, n));
         HeadersSent = true;
         Finished = true;
-        _protocol.UpgradeTo(protocol, this);
+        http1.UpgradeTo(protocol, this);
     }
 
     /// <summary>Flushes the head, then registers <paramref name="producer"/> with the connection (Twisted's IConsumer).</summary>

@@ -70,7 +70,7 @@ public sealed class WebPlugin : ITorsionPlugin
         var listen = context.Listen.Select(d => d.StartsWith("ssl:", StringComparison.Ordinal) && !d.Contains(":alpn=", StringComparison.Ordinal) ? d + ":alpn=h2,http/1.1" : d).ToArray();
         var listening = new PluginContext(context.Reactor, context.Options, listen, context.LoggerFactory);
         listening.ListenStream(site).SetServiceParent(service);
-        context.ReportStartup(listening.WhenStarted());
+        context.ReportStartup(listening.WhenStarted);
         return service;
     }
 }

@@ -126,6 +126,16 @@ public sealed class PluginContext
     }
 
     /// <summary>
+    /// Adds a part whose startup outcome can only be asked once the service has started (for example another
+    /// context's <see cref="WhenStarted"/>): <paramref name="whenStarted"/> is called by <see cref="WhenStarted"/>.
+    /// </summary>
+    public void ReportStartup(Func<Deferred<Unit>> whenStarted)
+    {
+        ArgumentNullException.ThrowIfNull(whenStarted);
+        _startup.Add(whenStarted);
+    }
+
+    /// <summary>
     /// Fires once every reported part is up; fails with the first failure once all have finished. Call it once the
     /// service has started (the listening services of <see cref="ListenStream"/> are asked then).
     /// </summary>

@@ -8,7 +8,7 @@ namespace Torsion.Web;
 
 /// <summary>
 /// <c>torsion web --listen tcp:8080 --path DIR [--access-log FILE]</c>: serves a folder with a <see cref="Static.File"/>
-/// resource. Listens on tcp:8080 on all interfaces by default (as Twisted's <c>twist web</c>).
+/// resource, or with <c>--proxy URL</c> a <see cref="ReverseProxyResource"/> of URL at /. Listens on tcp:8080 on all interfaces by default (as Twisted's <c>twist web</c>).
 /// </summary>
 public sealed class WebPlugin : ITorsionPlugin
 {
@@ -24,7 +24,8 @@ public sealed class WebPlugin : ITorsionPlugin
     /// <inheritdoc />
     public IReadOnlyList<PluginOption> Options { get; } =
     [
-        new PluginOption("path", "The folder (or file) to serve.", "DIR", defaultValue: "."),
+        new PluginOption("path", "The folder (or file) to serve (default: the current folder).", "DIR"),
+        new PluginOption("proxy", "Serve a reverse proxy of URL (http or https) at / instead of a folder; not with --path.", "URL"),
         new PluginOption("access-log", "Write a combined-format access log to FILE ('-' for standard output).", "FILE"),
         new PluginOption("websocket-echo", "Also serve a WebSocket echo (RFC 6455, permessage-deflate) at PATH, e.g. /echo.", "PATH"),
         PluginOption.Flag("no-listing", "Answer 403 for folders without an index file instead of listing them."),
@@ -34,8 +35,14 @@ public sealed class WebPlugin : ITorsionPlugin
     public IService BuildService(PluginContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var proxy = context.Options.GetString("proxy");
+        if (proxy is not null && context.Options.GetString("path") is not null)
+        {
+            throw new PluginOptionException("--proxy and --path exclude each other: serve either a reverse proxy or a folder.");
+        }
+
         var path = context.Options.GetString("path") ?? ".";
-        if (!Directory.Exists(path) && !System.IO.File.Exists(path))
+        if (proxy is null && !Directory.Exists(path) && !System.IO.File.Exists(path))
         {
             throw new PluginOptionException($"--path: '{path}' is neither a folder nor a file.");
         }
@@ -47,9 +54,16 @@ public sealed class WebPlugin : ITorsionPlugin
             accessLog = new CombinedLogFormatter(writer);
         }
 
-        var root = new Static.File(path) { DirectoryListing = !context.Options.GetFlag("no-listing") };
+        Resource root = proxy is null
+            ? new Static.File(path) { DirectoryListing = !context.Options.GetFlag("no-listing") }
+            : new ReverseProxyResource(new Client.Agent(context.Reactor), ParseProxy(proxy));
         if (context.Options.GetString("websocket-echo") is { } echoPath)
         {
+            if (proxy is not null)
+            {
+                throw new PluginOptionException("--websocket-echo cannot be combined with --proxy: the proxy answers every path.");
+            }
+
             var segment = echoPath.Trim('/');
             if (segment.Length == 0 || segment.Contains('/'))
             {
@@ -72,5 +86,20 @@ public sealed class WebPlugin : ITorsionPlugin
         listening.ListenStream(site).SetServiceParent(service);
         context.ReportStartup(listening.WhenStarted);
         return service;
+    }
+
+    private static Uri ParseProxy(string proxy)
+    {
+        if (!Uri.TryCreate(proxy, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new PluginOptionException($"--proxy: '{proxy}' is not an absolute http or https URL, e.g. http://127.0.0.1:8000/.");
+        }
+
+        if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        {
+            throw new PluginOptionException($"--proxy: '{proxy}' must not have a query or fragment.");
+        }
+
+        return uri;
     }
 }

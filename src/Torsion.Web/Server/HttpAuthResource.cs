@@ -4,14 +4,16 @@ using Torsion.Cred;
 namespace Torsion.Web.Server;
 
 /// <summary>
-/// Guards a resource tree with HTTP Basic authentication (RFC 7617) through a cred <see cref="Portal"/>
-/// (twisted.web.guard.HTTPAuthSessionWrapper with BasicCredentialFactory): the realm is asked for a
+/// Guards a resource tree with HTTP Basic (RFC 7617) or Digest (RFC 7616, through a <see cref="DigestCredentialFactory"/>)
+/// authentication through a cred <see cref="Portal"/> (twisted.web.guard.HTTPAuthSessionWrapper): the realm is asked for a
 /// <see cref="Resource"/> avatar, which renders the rest of the path; the avatar's logout runs when the request ends.
-/// Use it over TLS only: Basic sends the password in clear. Digest is not implemented.
+/// Use Basic over TLS only: it sends the password in clear.
 /// </summary>
 public sealed class HttpAuthResource : Resource
 {
     private readonly Portal _portal;
+    private readonly DigestCredentialFactory? _digest;
+    private readonly bool _basic = true;
 
     /// <summary>Asks <paramref name="portal"/> to check Basic credentials; <paramref name="realm"/> is shown by browsers.</summary>
     public HttpAuthResource(Portal portal, string realm)
@@ -24,6 +26,18 @@ public sealed class HttpAuthResource : Resource
         }
     }
 
+    /// <summary>
+    /// Asks <paramref name="portal"/> to check Digest credentials made by <paramref name="digest"/> (its checker must hold
+    /// plaintext-equivalent secrets); with <paramref name="allowBasic"/> Basic is offered too, after Digest.
+    /// </summary>
+    public HttpAuthResource(Portal portal, DigestCredentialFactory digest, bool allowBasic = false)
+    {
+        _portal = portal ?? throw new ArgumentNullException(nameof(portal));
+        _digest = digest ?? throw new ArgumentNullException(nameof(digest));
+        _basic = allowBasic;
+        Realm = digest.Realm;
+    }
+
     /// <summary>The protection space named in WWW-Authenticate.</summary>
     public string Realm { get; }
 
@@ -34,10 +48,21 @@ public sealed class HttpAuthResource : Resource
     public override RenderResult Render(Request request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var credentials = ParseBasic(request.GetHeader("Authorization"));
+        var authorization = request.GetHeader("Authorization");
+        ICredentials? credentials = null;
+        var stale = false;
+        if (_digest is not null && authorization is not null && authorization.StartsWith("Digest ", StringComparison.OrdinalIgnoreCase))
+        {
+            credentials = _digest.Decode(authorization, request.Method, request.Uri, out stale);
+        }
+        else if (_basic)
+        {
+            credentials = ParseBasic(authorization);
+        }
+
         if (credentials is null)
         {
-            return Unauthorized(request);
+            return Unauthorized(request, stale);
         }
 
         _portal.Login(credentials, null, typeof(Resource)).AddBoth(result =>
@@ -74,10 +99,19 @@ public sealed class HttpAuthResource : Resource
         return NotDoneYet;
     }
 
-    private RenderResult Unauthorized(Request request)
+    private RenderResult Unauthorized(Request request, bool stale = false)
     {
         request.SetResponseCode(401);
-        request.SetHeader("WWW-Authenticate", $"Basic realm=\"{Realm}\", charset=\"UTF-8\"");
+        foreach (var challenge in _digest?.GetChallenges(stale) ?? [])
+        {
+            request.AddHeader("WWW-Authenticate", challenge);
+        }
+
+        if (_basic)
+        {
+            request.AddHeader("WWW-Authenticate", $"Basic realm=\"{Realm}\", charset=\"UTF-8\"");
+        }
+
         request.SetHeader("Content-Type", "text/html; charset=utf-8");
         return ErrorPage.Html(401, "Unauthorized", "This resource requires a user name and password.");
     }

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Torsion.Defer;
 using Torsion.Reactor;
+using Torsion.Tls;
 using Torsion.Transports;
 using Torsion.Web.Http;
 
@@ -47,6 +48,9 @@ public sealed class Request : IConsumer
         Postpath = [.. SplitPath(Path)];
         response.Aborted += ConnectionLost;
     }
+
+    /// <summary>True when the request came over TLS (the connection's transport is an <see cref="ITlsTransport"/>).</summary>
+    public bool IsSecure => _request.Transport is ITlsTransport;
 
     /// <summary>The site serving this request.</summary>
     public Site Site { get; }

@@ -44,7 +44,7 @@ public sealed class CurlTests : IDisposable
 
     private string Url(string path) => $"http://127.0.0.1:{_server.Port}{path}";
 
-    private static (string Out, string Err, byte[] Raw) Curl(params string[] args)
+    internal static (string Out, string Err, byte[] Raw) Curl(params string[] args)
     {
         var info = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("--max-time");

@@ -51,6 +51,7 @@ public class Deferred<T> : Deferred
     }
 
     /// <summary>Creates a Deferred that has already fired with <paramref name="value"/> (no callbacks to run).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Deferred(T value)
     {
         Value = value;

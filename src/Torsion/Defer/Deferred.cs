@@ -31,7 +31,7 @@ public abstract partial class Deferred
 
     // Chain state; only meaningful on the owner (Chain == this). Kept small (Task<T>-sized): steps live in a
     // circular list of nodes, rarely used state (canceller, failure tracker, typed view) in a side object.
-    private object? _result;          // a Deferred<X> view holding the value, the Exception, or the awaited inner chain
+    private object? _result;          // a Deferred<X> view holding the value (null once fired: the owner itself), the Exception, or the awaited inner chain
     private object? _steps;           // null, a lone IResumable (an awaiting async method), or the last StepNode (its Next is the first)
     private DeferredExtras? _extras;
     private State _state;
@@ -93,8 +93,8 @@ public abstract partial class Deferred
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
-            var r = _result;
-            return (_state & (State.Called | State.Waiting | State.Failed)) == State.Called && (r is null || ReferenceEquals(r, this));
+            // _result is never this: the owner holding its own value is stored as null.
+            return (_state & (State.Called | State.Waiting | State.Failed)) == State.Called && _result is null;
         }
     }
 
@@ -198,7 +198,8 @@ public abstract partial class Deferred
         _state |= State.Called;
         if (error is null)
         {
-            _result = holder;
+            // The owner holding its own value is stored as null (see ResultObject): no write barrier, one-load fast path.
+            _result = ReferenceEquals(holder, this) ? null : holder;
         }
         else
         {
@@ -229,7 +230,7 @@ public abstract partial class Deferred
 
     internal void SetHolder(Deferred holder)
     {
-        _result = holder;
+        _result = ReferenceEquals(holder, this) ? null : holder;
         _state &= ~State.Failed;
     }
 

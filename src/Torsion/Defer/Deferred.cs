@@ -31,23 +31,29 @@ public abstract partial class Deferred
 
     // Chain state; only meaningful on the owner (Chain == this). Kept small (Task<T>-sized): steps live in a
     // circular list of nodes, rarely used state (canceller, failure tracker, typed view) in a side object.
-    private object? _result;          // a Deferred<X> view holding the value, the Exception, or the awaited inner chain
+    private object? _result;          // a Deferred<X> view holding the value (null once fired: the owner itself), the Exception, or the awaited inner chain
     private object? _steps;           // null, a lone IResumable (an awaiting async method), or the last StepNode (its Next is the first)
     private DeferredExtras? _extras;
     private State _state;
 
+    // The owner of a typed view; null on the owner itself (saves a GC write barrier on every new Deferred).
+    private readonly Deferred? _owner;
+
     internal Deferred()
     {
-        Chain = this;
     }
 
     internal Deferred(Deferred owner)
     {
-        Chain = owner;
+        _owner = owner;
     }
 
     /// <summary>The Deferred that owns the chain: this one, or the original Deferred of a typed view.</summary>
-    internal Deferred Chain { get; }
+    internal Deferred Chain
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _owner ?? this;
+    }
 
     /// <summary>True once <c>Callback</c> or <c>Errback</c> has been called (including by <see cref="Cancel"/>).</summary>
     public bool Called => (Chain._state & State.Called) != 0;
@@ -75,7 +81,29 @@ public abstract partial class Deferred
         }
     }
 
-    internal object? ResultObject => _result;
+    /// <summary>The owner's result: a value holder (null stored means the owner itself), the Exception, or the awaited inner chain.</summary>
+    internal object? ResultObject => _result ?? this;
+
+    /// <summary>
+    /// The synchronous await fast path: true if this Deferred owns its chain, has fired with a value it holds
+    /// itself, and is not paused or waiting. A typed view's own state is always None, so views take the slow path.
+    /// </summary>
+    internal bool HoldsOwnValue
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            // _result is never this: the owner holding its own value is stored as null.
+            return (_state & (State.Called | State.Waiting | State.Failed)) == State.Called && _result is null;
+        }
+    }
+
+    /// <summary>Like <see cref="IsFinal"/>, read on this Deferred only (false for a typed view: its own state is None).</summary>
+    internal bool IsFinalOwner
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (_state & (State.Called | State.Running | State.Waiting)) == State.Called && _steps is null;
+    }
 
     internal Exception Error => (Exception)Chain._result!;
 
@@ -170,7 +198,8 @@ public abstract partial class Deferred
         _state |= State.Called;
         if (error is null)
         {
-            _result = holder;
+            // The owner holding its own value is stored as null (see ResultObject): no write barrier, one-load fast path.
+            _result = ReferenceEquals(holder, this) ? null : holder;
         }
         else
         {
@@ -188,10 +217,10 @@ public abstract partial class Deferred
         RunCallbacks();
     }
 
-    /// <summary>Makes a fresh owner hold <paramref name="holder"/>'s value as already fired, with no callbacks to run.</summary>
-    private protected void SetFired(Deferred holder)
+    /// <summary>Makes a fresh owner hold its own value as already fired, with no callbacks to run.</summary>
+    /// <remarks>Leaves <c>_result</c> null, which <see cref="ResultObject"/> reads as "the owner itself": no write barrier.</remarks>
+    private protected void SetFiredWithOwnValue()
     {
-        _result = holder;
         _state = State.Called;
     }
 
@@ -201,7 +230,7 @@ public abstract partial class Deferred
 
     internal void SetHolder(Deferred holder)
     {
-        _result = holder;
+        _result = ReferenceEquals(holder, this) ? null : holder;
         _state &= ~State.Failed;
     }
 

@@ -15,15 +15,21 @@ public readonly struct DeferredAwaiter<T> : ICriticalNotifyCompletion, IDeferred
     // Must stay the only field: DeferredMethodBuilder reads it through DeferredAwaiterLayout.
     private readonly Deferred<T> _deferred;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal DeferredAwaiter(Deferred<T> deferred)
     {
         _deferred = deferred;
     }
 
     /// <summary>True if the Deferred has fired and all its callbacks have run.</summary>
-    public bool IsCompleted => _deferred.IsFinal;
+    public bool IsCompleted
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _deferred.IsFinalOwner || _deferred.IsFinal;
+    }
 
     /// <summary>Returns the value, or throws the failure (which counts as handled).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T GetResult() => _deferred.GetAwaitResult();
 
     /// <summary>Schedules <paramref name="continuation"/> for when the Deferred fires, flowing the ExecutionContext.</summary>

@@ -24,9 +24,14 @@ public struct DeferredMethodBuilder<T>
     public static DeferredMethodBuilder<T> Create() => default;
 
     /// <summary>The Deferred the method returns.</summary>
-    public Deferred<T> Task => _deferred ??= new Deferred<T>();
+    public Deferred<T> Task
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _deferred ??= new Deferred<T>();
+    }
 
     /// <summary>Runs the method until its first incomplete await.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void Start<TStateMachine>(ref TStateMachine stateMachine)
         where TStateMachine : IAsyncStateMachine
     {
@@ -40,6 +45,7 @@ public struct DeferredMethodBuilder<T>
     }
 
     /// <summary>Fires the method's Deferred with its result.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SetResult(T result)
     {
         if (_deferred is null)
@@ -49,7 +55,13 @@ public struct DeferredMethodBuilder<T>
             return;
         }
 
-        if (_deferred.Called && _deferred.WasCancelled)
+        SetResultSlow(result);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void SetResultSlow(T result)
+    {
+        if (_deferred!.Called && _deferred.WasCancelled)
         {
             return;
         }

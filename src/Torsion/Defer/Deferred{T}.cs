@@ -51,10 +51,11 @@ public class Deferred<T> : Deferred
     }
 
     /// <summary>Creates a Deferred that has already fired with <paramref name="value"/> (no callbacks to run).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Deferred(T value)
     {
         Value = value;
-        SetFired(this);
+        SetFiredWithOwnValue();
     }
 
     /// <summary>Creates a typed view of <paramref name="owner"/>'s chain.</summary>
@@ -250,6 +251,7 @@ public class Deferred<T> : Deferred
     }
 
     /// <summary>Gets an awaiter so that <c>await deferred</c> works; awaiting handles a failure (it is thrown, not logged).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public DeferredAwaiter<T> GetAwaiter() => new(this);
 
     /// <summary>
@@ -321,7 +323,20 @@ public class Deferred<T> : Deferred
     }
 
     /// <summary>The result for an awaiter: the value, or the failure thrown (and marked handled).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal T GetAwaitResult()
+    {
+        // Fast path: an owner that fired with its own value (a born-fired Deferred, or Callback with no type change).
+        if (HoldsOwnValue)
+        {
+            return Value;
+        }
+
+        return GetAwaitResultSlow();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private T GetAwaitResultSlow()
     {
         if (!HasCurrentResult)
         {

@@ -12,7 +12,17 @@ switch (args)
         var (port, address) = ParseListen(where);
         using (var group = new ReactorGroup())
         {
-            var listening = group.ListenTcp(port, Factory.ForProtocol(() => new Echo()), backlog: 1024, interfaceAddress: address);
+            IListeningPort listening;
+            try
+            {
+                listening = group.ListenTcp(port, Factory.ForProtocol(() => new Echo()), backlog: 1024, interfaceAddress: address);
+            }
+            catch (Torsion.Transports.CannotListenException e)
+            {
+                Console.Error.WriteLine($"echo: {e.Message}");
+                return 1;
+            }
+
             Console.WriteLine($"echo server listening on {listening.Host}");
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => group.Stop());
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => group.Stop());

@@ -765,7 +765,7 @@ public sealed class HttpRequestParser
         return null;
     }
 
-    private static int HexValue(byte b) => b <= (byte)'9' ? b - '0' : (b | 0x20) - 'a' + 10;
+    internal static int HexValue(byte b) => b <= (byte)'9' ? b - '0' : (b | 0x20) - 'a' + 10;
 
     private static ReadOnlySpan<byte> TrimLineEnd(ReadOnlySpan<byte> line)
     {
@@ -782,7 +782,8 @@ public sealed class HttpRequestParser
         return line;
     }
 
-    private static long ParseContentLength(ReadOnlySpan<byte> value)
+    /// <summary>A Content-Length value (a list of identical values accepted, RFC 9110 section 8.6), or -1 when invalid.</summary>
+    internal static long ParseContentLength(ReadOnlySpan<byte> value)
     {
         // RFC 9110 section 8.6: a list of identical values may be accepted.
         long result = -1;

@@ -337,7 +337,7 @@ public sealed class HttpResponseParser
             {
                 case KnownHeader.ContentLength:
                 {
-                    var parsed = ParseContentLength(value);
+                    var parsed = HttpRequestParser.ParseContentLength(value);
                     if (parsed < 0 || (contentLength >= 0 && parsed != contentLength))
                     {
                         return Fail(parsed < 0 ? $"Content-Length '{Printable(value)}' is not a valid number." : "Content-Length is given twice with different values.");
@@ -461,7 +461,7 @@ public sealed class HttpResponseParser
                             return Fail("A chunk size is too large.");
                         }
 
-                        _remaining = (_remaining << 4) | (long)HexValue(b);
+                        _remaining = (_remaining << 4) | (long)HttpRequestParser.HexValue(b);
                         _sawDigit = true;
                     }
                     else if (!_sawDigit)
@@ -663,41 +663,6 @@ public sealed class HttpResponseParser
 
         _lineLength = 0;
         return false;
-    }
-
-    private static int HexValue(byte b) => b <= (byte)'9' ? b - '0' : (b | 0x20) - 'a' + 10;
-
-    private static long ParseContentLength(ReadOnlySpan<byte> value)
-    {
-        long result = -1;
-        foreach (var range in value.Split((byte)','))
-        {
-            var part = value[range].Trim(" \t"u8);
-            if (part.Length == 0 || part.Length > 18)
-            {
-                return -1;
-            }
-
-            long n = 0;
-            foreach (var b in part)
-            {
-                if (b is < (byte)'0' or > (byte)'9')
-                {
-                    return -1;
-                }
-
-                n = (n * 10) + (b - '0');
-            }
-
-            if (result >= 0 && n != result)
-            {
-                return -1;
-            }
-
-            result = n;
-        }
-
-        return result;
     }
 
     private static string Printable(ReadOnlySpan<byte> bytes)

@@ -29,35 +29,26 @@ public sealed class HttpRequestParser
         SearchValues.Create([0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
 
     private readonly HttpParserLimits _limits;
+    private readonly HttpChunkedDecoder _chunked;
     private State _state;
     private int _searchFrom;
     private int _lineStart;
     private int _requestLineEnd = -1;
     private int _headerLines;
     private long _remaining;
-    private long _bodyTotal;
-    private int _lineLength;
-    private bool _sawDigit;
-    private bool _trailerColon;
 
     /// <summary>Makes a parser with <paramref name="limits"/> (or the defaults).</summary>
     public HttpRequestParser(HttpParserLimits? limits = null)
     {
         _limits = limits ?? HttpParserLimits.Default;
+        _chunked = new HttpChunkedDecoder(_limits, validateTrailerFields: true, "The chunked request body is larger than the limit.");
     }
 
     private enum State
     {
         Head,
         Body,
-        ChunkSize,
-        ChunkExtension,
-        ChunkSizeLf,
-        ChunkData,
-        ChunkDataCr,
-        ChunkDataLf,
-        Trailer,
-        TrailerLf,
+        Chunked,
         Complete,
         Failed,
     }
@@ -89,10 +80,6 @@ public sealed class HttpRequestParser
         _requestLineEnd = -1;
         _headerLines = 0;
         _remaining = 0;
-        _bodyTotal = 0;
-        _lineLength = 0;
-        _sawDigit = false;
-        _trailerColon = false;
         ErrorStatus = 0;
         ErrorMessage = null;
     }
@@ -134,8 +121,24 @@ public sealed class HttpRequestParser
             case State.Failed:
                 return HttpParseResult.Error;
             default:
-                return ParseChunked(input, out consumed, out body);
+                return DecodeChunked(input, out consumed, out body);
         }
+    }
+
+    private HttpParseResult DecodeChunked(ReadOnlySpan<byte> input, out int consumed, out ReadOnlySpan<byte> body)
+    {
+        var result = _chunked.Decode(input, out consumed, out body);
+        if (result == HttpParseResult.Error)
+        {
+            return Fail(_chunked.ErrorStatus, _chunked.ErrorMessage);
+        }
+
+        if (result == HttpParseResult.MessageComplete)
+        {
+            Reset();
+        }
+
+        return result;
     }
 
     private HttpParseResult Fail(int status, string message)
@@ -467,10 +470,8 @@ public sealed class HttpRequestParser
         head.SetFraming(contentLength, chunked, persistent, expectContinue && version == HttpProtocolVersion.Http11);
         if (chunked)
         {
-            _state = State.ChunkSize;
-            _remaining = 0;
-            _sawDigit = false;
-            _lineLength = 0;
+            _state = State.Chunked;
+            _chunked.Start();
         }
         else if (contentLength > 0)
         {
@@ -483,286 +484,6 @@ public sealed class HttpRequestParser
         }
 
         return HttpParseResult.HeadComplete;
-    }
-
-    private HttpParseResult ParseChunked(ReadOnlySpan<byte> input, out int consumed, out ReadOnlySpan<byte> body)
-    {
-        body = default;
-        var i = 0;
-        while (i < input.Length)
-        {
-            var b = input[i];
-            switch (_state)
-            {
-                case State.ChunkSize:
-                    if (++_lineLength > _limits.MaxChunkLineSize)
-                    {
-                        consumed = 0;
-                        return Fail(400, "A chunk-size line is longer than the limit.");
-                    }
-
-                    if (char.IsAsciiHexDigit((char)b))
-                    {
-                        if (_remaining > (long.MaxValue >> 4))
-                        {
-                            consumed = 0;
-                            return Fail(400, "A chunk size is too large.");
-                        }
-
-                        _remaining = (_remaining << 4) | (long)HexValue(b);
-                        _sawDigit = true;
-                    }
-                    else if (!_sawDigit)
-                    {
-                        consumed = 0;
-                        return Fail(400, "A chunk-size line does not start with a hexadecimal size.");
-                    }
-                    else if (b is (byte)';' or (byte)' ' or (byte)'\t')
-                    {
-                        _state = State.ChunkExtension;
-                    }
-                    else if (b == CR)
-                    {
-                        _state = State.ChunkSizeLf;
-                    }
-                    else if (b == LF && _limits.AllowBareLineFeed)
-                    {
-                        if (EndChunkSize() is { } error)
-                        {
-                            consumed = 0;
-                            return error;
-                        }
-                    }
-                    else
-                    {
-                        consumed = 0;
-                        return Fail(400, b == LF ? "A chunk-size line ends with a bare LF." : "A chunk size has a character that is not hexadecimal.");
-                    }
-
-                    i++;
-                    break;
-                case State.ChunkExtension:
-                    if (++_lineLength > _limits.MaxChunkLineSize)
-                    {
-                        consumed = 0;
-                        return Fail(400, "A chunk-size line is longer than the limit.");
-                    }
-
-                    if (b == CR)
-                    {
-                        _state = State.ChunkSizeLf;
-                    }
-                    else if (b == LF && _limits.AllowBareLineFeed)
-                    {
-                        if (EndChunkSize() is { } error)
-                        {
-                            consumed = 0;
-                            return error;
-                        }
-                    }
-                    else if ((b < 0x20 && b != (byte)'\t') || b == 0x7F)
-                    {
-                        consumed = 0;
-                        return Fail(400, "A chunk extension contains a control character.");
-                    }
-
-                    i++;
-                    break;
-                case State.ChunkSizeLf:
-                    if (b != LF)
-                    {
-                        consumed = 0;
-                        return Fail(400, "A chunk-size line has a bare CR.");
-                    }
-
-                    i++;
-                    if (EndChunkSize() is { } sizeError)
-                    {
-                        consumed = 0;
-                        return sizeError;
-                    }
-
-                    break;
-                case State.ChunkData:
-                {
-                    var take = (int)Math.Min(_remaining, input.Length - i);
-                    _remaining -= take;
-                    if (_remaining == 0)
-                    {
-                        _state = State.ChunkDataCr;
-                    }
-
-                    body = input.Slice(i, take);
-                    consumed = i + take;
-                    return HttpParseResult.BodyData;
-                }
-
-                case State.ChunkDataCr:
-                    if (b == CR)
-                    {
-                        _state = State.ChunkDataLf;
-                    }
-                    else if (b == LF && _limits.AllowBareLineFeed)
-                    {
-                        StartChunkSize();
-                    }
-                    else
-                    {
-                        consumed = 0;
-                        return Fail(400, "Chunk data is not followed by CRLF.");
-                    }
-
-                    i++;
-                    break;
-                case State.ChunkDataLf:
-                    if (b != LF)
-                    {
-                        consumed = 0;
-                        return Fail(400, "Chunk data is followed by a bare CR.");
-                    }
-
-                    StartChunkSize();
-                    i++;
-                    break;
-                case State.Trailer:
-                    if (++_bodyTotal > _limits.MaxHeaderSize)
-                    {
-                        consumed = 0;
-                        return Fail(431, "The trailer fields are larger than the limit.");
-                    }
-
-                    if (b == CR)
-                    {
-                        _state = State.TrailerLf;
-                    }
-                    else if (b == LF && _limits.AllowBareLineFeed)
-                    {
-                        i++;
-                        if (EndTrailerLine() is { } done)
-                        {
-                            consumed = done == HttpParseResult.Error ? 0 : i;
-                            return done;
-                        }
-
-                        continue;
-                    }
-                    else if (b == LF)
-                    {
-                        consumed = 0;
-                        return Fail(400, "A trailer line ends with a bare LF.");
-                    }
-                    else if (_lineLength == 0 && b is (byte)' ' or (byte)'\t')
-                    {
-                        consumed = 0;
-                        return Fail(400, "obs-fold in the trailer fields is not accepted.");
-                    }
-                    else if ((b < 0x20 && b != (byte)'\t') || b == 0x7F)
-                    {
-                        consumed = 0;
-                        return Fail(400, "A trailer field contains a control character.");
-                    }
-                    else
-                    {
-                        if (b == (byte)':' && !_trailerColon)
-                        {
-                            if (_lineLength == 0)
-                            {
-                                consumed = 0;
-                                return Fail(400, "A trailer line has no field name.");
-                            }
-
-                            _trailerColon = true;
-                        }
-                        else if (!_trailerColon && !IsTokenChar(b))
-                        {
-                            consumed = 0;
-                            return Fail(400, "A trailer field name has a character that is not allowed in a token.");
-                        }
-
-                        _lineLength++;
-                    }
-
-                    i++;
-                    break;
-                case State.TrailerLf:
-                    if (b != LF)
-                    {
-                        consumed = 0;
-                        return Fail(400, "A trailer line has a bare CR.");
-                    }
-
-                    i++;
-                    _state = State.Trailer;
-                    if (EndTrailerLine() is { } end)
-                    {
-                        consumed = end == HttpParseResult.Error ? 0 : i;
-                        return end;
-                    }
-
-                    break;
-                case State.Complete:
-                    consumed = i;
-                    Reset();
-                    return HttpParseResult.MessageComplete;
-            }
-        }
-
-        if (_state == State.Complete)
-        {
-            consumed = i;
-            Reset();
-            return HttpParseResult.MessageComplete;
-        }
-
-        consumed = i;
-        return HttpParseResult.NeedMoreData;
-    }
-
-    private void StartChunkSize()
-    {
-        _state = State.ChunkSize;
-        _remaining = 0;
-        _sawDigit = false;
-        _lineLength = 0;
-    }
-
-    private HttpParseResult? EndChunkSize()
-    {
-        if (_remaining == 0)
-        {
-            _state = State.Trailer;
-            _lineLength = 0;
-            _trailerColon = false;
-            _bodyTotal = 0;
-            return null;
-        }
-
-        _bodyTotal += _remaining;
-        if (_bodyTotal > _limits.MaxBodySize)
-        {
-            return Fail(413, "The chunked request body is larger than the limit.");
-        }
-
-        _state = State.ChunkData;
-        return null;
-    }
-
-    private HttpParseResult? EndTrailerLine()
-    {
-        if (_lineLength == 0)
-        {
-            Reset();
-            return HttpParseResult.MessageComplete;
-        }
-
-        if (!_trailerColon)
-        {
-            return Fail(400, "A trailer line has no colon.");
-        }
-
-        _lineLength = 0;
-        _trailerColon = false;
-        return null;
     }
 
     internal static int HexValue(byte b) => b <= (byte)'9' ? b - '0' : (b | 0x20) - 'a' + 10;

@@ -22,6 +22,7 @@ public sealed class HttpResponseParser
     public static readonly HttpParserLimits ClientLimits = new() { MaxBodySize = null };
 
     private readonly HttpParserLimits _limits;
+    private readonly HttpChunkedDecoder _chunked;
     private State _state;
     private int _searchFrom;
     private int _lineStart;
@@ -29,14 +30,13 @@ public sealed class HttpResponseParser
     private int _headerLines;
     private long _remaining;
     private long _bodyTotal;
-    private int _lineLength;
-    private bool _sawDigit;
     private bool _headRequest;
 
     /// <summary>Makes a parser with <paramref name="limits"/> (default <see cref="ClientLimits"/>; the request line limit bounds the status line).</summary>
     public HttpResponseParser(HttpParserLimits? limits = null)
     {
         _limits = limits ?? ClientLimits;
+        _chunked = new HttpChunkedDecoder(_limits, validateTrailerFields: false, "The chunked response body is larger than the limit.");
     }
 
     private enum State
@@ -44,14 +44,7 @@ public sealed class HttpResponseParser
         Head,
         Body,
         CloseDelimited,
-        ChunkSize,
-        ChunkExtension,
-        ChunkSizeLf,
-        ChunkData,
-        ChunkDataCr,
-        ChunkDataLf,
-        Trailer,
-        TrailerLf,
+        Chunked,
         Complete,
         Failed,
     }
@@ -82,8 +75,6 @@ public sealed class HttpResponseParser
         _headerLines = 0;
         _remaining = 0;
         _bodyTotal = 0;
-        _lineLength = 0;
-        _sawDigit = false;
         ErrorMessage = null;
     }
 
@@ -163,8 +154,25 @@ public sealed class HttpResponseParser
             case State.Failed:
                 return HttpParseResult.Error;
             default:
-                return ParseChunked(input, out consumed, out body);
+                return DecodeChunked(input, out consumed, out body);
         }
+    }
+
+    private HttpParseResult DecodeChunked(ReadOnlySpan<byte> input, out int consumed, out ReadOnlySpan<byte> body)
+    {
+        var result = _chunked.Decode(input, out consumed, out body);
+        if (result == HttpParseResult.Error)
+        {
+            return Fail(_chunked.ErrorMessage);
+        }
+
+        if (result == HttpParseResult.MessageComplete)
+        {
+            _state = State.Head;
+            _searchFrom = 0;
+        }
+
+        return result;
     }
 
     private HttpParseResult Fail(string message)
@@ -404,8 +412,8 @@ public sealed class HttpResponseParser
             {
                 head.Chunked = true;
                 head.KeepAlive = persistent;
-                StartChunkSize();
-                _bodyTotal = 0;
+                _state = State.Chunked;
+                _chunked.Start();
             }
             else
             {
@@ -436,233 +444,6 @@ public sealed class HttpResponseParser
         _state = State.CloseDelimited;
         _bodyTotal = 0;
         return HttpParseResult.HeadComplete;
-    }
-
-    private HttpParseResult ParseChunked(ReadOnlySpan<byte> input, out int consumed, out ReadOnlySpan<byte> body)
-    {
-        body = default;
-        consumed = 0;
-        var i = 0;
-        while (i < input.Length)
-        {
-            var b = input[i];
-            switch (_state)
-            {
-                case State.ChunkSize:
-                    if (++_lineLength > _limits.MaxChunkLineSize)
-                    {
-                        return Fail("A chunk-size line is longer than the limit.");
-                    }
-
-                    if (char.IsAsciiHexDigit((char)b))
-                    {
-                        if (_remaining > (long.MaxValue >> 4))
-                        {
-                            return Fail("A chunk size is too large.");
-                        }
-
-                        _remaining = (_remaining << 4) | (long)HttpRequestParser.HexValue(b);
-                        _sawDigit = true;
-                    }
-                    else if (!_sawDigit)
-                    {
-                        return Fail("A chunk-size line does not start with a hexadecimal size.");
-                    }
-                    else if (b is (byte)';' or (byte)' ' or (byte)'\t')
-                    {
-                        _state = State.ChunkExtension;
-                    }
-                    else if (b == CR)
-                    {
-                        _state = State.ChunkSizeLf;
-                    }
-                    else if (b == LF && _limits.AllowBareLineFeed)
-                    {
-                        if (EndChunkSize() is { } error)
-                        {
-                            return error;
-                        }
-                    }
-                    else
-                    {
-                        return Fail(b == LF ? "A chunk-size line ends with a bare LF." : "A chunk size has a character that is not hexadecimal.");
-                    }
-
-                    i++;
-                    break;
-                case State.ChunkExtension:
-                    if (++_lineLength > _limits.MaxChunkLineSize)
-                    {
-                        return Fail("A chunk-size line is longer than the limit.");
-                    }
-
-                    if (b == CR)
-                    {
-                        _state = State.ChunkSizeLf;
-                    }
-                    else if (b == LF && _limits.AllowBareLineFeed)
-                    {
-                        if (EndChunkSize() is { } error)
-                        {
-                            return error;
-                        }
-                    }
-                    else if ((b < 0x20 && b != (byte)'\t') || b == 0x7F)
-                    {
-                        return Fail("A chunk extension contains a control character.");
-                    }
-
-                    i++;
-                    break;
-                case State.ChunkSizeLf:
-                    if (b != LF)
-                    {
-                        return Fail("A chunk-size line has a bare CR.");
-                    }
-
-                    i++;
-                    if (EndChunkSize() is { } sizeError)
-                    {
-                        return sizeError;
-                    }
-
-                    break;
-                case State.ChunkData:
-                {
-                    var take = (int)Math.Min(_remaining, input.Length - i);
-                    _remaining -= take;
-                    if (_remaining == 0)
-                    {
-                        _state = State.ChunkDataCr;
-                    }
-
-                    body = input.Slice(i, take);
-                    consumed = i + take;
-                    return HttpParseResult.BodyData;
-                }
-
-                case State.ChunkDataCr:
-                    if (b == CR)
-                    {
-                        _state = State.ChunkDataLf;
-                    }
-                    else if (b == LF && _limits.AllowBareLineFeed)
-                    {
-                        StartChunkSize();
-                    }
-                    else
-                    {
-                        return Fail("Chunk data is not followed by CRLF.");
-                    }
-
-                    i++;
-                    break;
-                case State.ChunkDataLf:
-                    if (b != LF)
-                    {
-                        return Fail("Chunk data is followed by a bare CR.");
-                    }
-
-                    StartChunkSize();
-                    i++;
-                    break;
-                case State.Trailer:
-                    if (++_bodyTotal > _limits.MaxHeaderSize)
-                    {
-                        return Fail("The trailer fields are larger than the limit.");
-                    }
-
-                    if (b == CR)
-                    {
-                        _state = State.TrailerLf;
-                    }
-                    else if (b == LF && _limits.AllowBareLineFeed)
-                    {
-                        i++;
-                        if (EndTrailerLine())
-                        {
-                            consumed = i;
-                            return HttpParseResult.MessageComplete;
-                        }
-
-                        continue;
-                    }
-                    else if (b == LF)
-                    {
-                        return Fail("A trailer line ends with a bare LF.");
-                    }
-                    else if ((b < 0x20 && b != (byte)'\t') || b == 0x7F)
-                    {
-                        return Fail("A trailer field contains a control character.");
-                    }
-                    else
-                    {
-                        _lineLength++;
-                    }
-
-                    i++;
-                    break;
-                case State.TrailerLf:
-                    if (b != LF)
-                    {
-                        return Fail("A trailer line has a bare CR.");
-                    }
-
-                    i++;
-                    _state = State.Trailer;
-                    if (EndTrailerLine())
-                    {
-                        consumed = i;
-                        return HttpParseResult.MessageComplete;
-                    }
-
-                    break;
-            }
-        }
-
-        consumed = i;
-        return HttpParseResult.NeedMoreData;
-    }
-
-    private void StartChunkSize()
-    {
-        _state = State.ChunkSize;
-        _remaining = 0;
-        _sawDigit = false;
-        _lineLength = 0;
-    }
-
-    private HttpParseResult? EndChunkSize()
-    {
-        if (_remaining == 0)
-        {
-            _state = State.Trailer;
-            _lineLength = 0;
-            _bodyTotal = 0;
-            return null;
-        }
-
-        _bodyTotal += _remaining;
-        if (_bodyTotal > _limits.MaxBodySize)
-        {
-            return Fail("The chunked response body is larger than the limit.");
-        }
-
-        _state = State.ChunkData;
-        return null;
-    }
-
-    private bool EndTrailerLine()
-    {
-        if (_lineLength == 0)
-        {
-            _state = State.Head;
-            _searchFrom = 0;
-            return true;
-        }
-
-        _lineLength = 0;
-        return false;
     }
 
     private static string Printable(ReadOnlySpan<byte> bytes)

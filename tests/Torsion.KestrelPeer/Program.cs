@@ -1,0 +1,157 @@
+// Torsion.KestrelPeer: a small Kestrel application used as a third-party peer.
+//
+//   Torsion.KestrelPeer [--http PORT] [--h2c PORT] [--https PORT --cert PEM --key PEM]
+//
+// --http   HTTP/1.1 (and h2c is NOT offered) on 127.0.0.1:PORT
+// --h2c    HTTP/2 only, prior knowledge, on 127.0.0.1:PORT
+// --https  HTTP/1.1 and HTTP/2 with ALPN on 127.0.0.1:PORT, certificate from PEM files
+// Prints "ready" on stdout once every endpoint listens. Routes:
+//   GET  /plaintext            "Hello, World!" (text/plain)
+//   POST /echo                 the request body back, same Content-Type
+//   GET  /bytes/{n}            n bytes of 'a'..'z' repeating
+//   GET  /protocol             the request's protocol ("HTTP/1.1", "HTTP/2")
+//   GET  /headers              request headers, one "name: value" line each, lower-case names sorted
+//   GET  /status/{code}        an empty response with that status
+//   GET  /redirect/{n}         302 to /redirect/{n-1}, /redirect/0 is 200 "done"
+//   GET  /cookie/set           Set-Cookie: peer=kestrel; then /cookie/get echoes the Cookie header
+//   GET  /gzip                 a gzip-encoded text body (Content-Encoding: gzip)
+//   GET  /slow/{ms}            waits ms milliseconds, then "slow"
+//   GET  /trailers             a body and a trailer "x-checksum: 42" (HTTP/2 only)
+//   GET  /ws                   WebSocket echo (text and binary), closes when the client closes
+using System.IO.Compression;
+using System.Net;
+using System.Net.WebSockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+int http = 0, h2c = 0, https = 0;
+string? cert = null, key = null;
+for (var i = 0; i < args.Length - 1; i += 2)
+{
+    switch (args[i])
+    {
+        case "--http": http = int.Parse(args[i + 1]); break;
+        case "--h2c": h2c = int.Parse(args[i + 1]); break;
+        case "--https": https = int.Parse(args[i + 1]); break;
+        case "--cert": cert = args[i + 1]; break;
+        case "--key": key = args[i + 1]; break;
+        default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
+    }
+}
+if (http == 0 && h2c == 0 && https == 0)
+{
+    Console.Error.WriteLine("usage: Torsion.KestrelPeer [--http PORT] [--h2c PORT] [--https PORT --cert PEM --key PEM]");
+    return 2;
+}
+
+var builder = WebApplication.CreateSlimBuilder();
+builder.Logging.ClearProviders();
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+    k.Limits.Http2.MaxStreamsPerConnection = 256;
+    if (http != 0) k.Listen(IPAddress.Loopback, http, o => o.Protocols = HttpProtocols.Http1);
+    if (h2c != 0) k.Listen(IPAddress.Loopback, h2c, o => o.Protocols = HttpProtocols.Http2);
+    if (https != 0)
+    {
+        using var pem = X509Certificate2.CreateFromPemFile(cert!, key!);
+        var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        k.Listen(IPAddress.Loopback, https, o =>
+        {
+            o.Protocols = HttpProtocols.Http1AndHttp2;
+            o.UseHttps(certificate);
+        });
+    }
+});
+
+var app = builder.Build();
+app.UseWebSockets();
+var plaintext = "Hello, World!"u8.ToArray();
+app.MapGet("/plaintext", (HttpContext c) =>
+{
+    c.Response.ContentType = "text/plain";
+    c.Response.ContentLength = plaintext.Length;
+    return c.Response.Body.WriteAsync(plaintext).AsTask();
+});
+app.MapPost("/echo", async (HttpContext c) =>
+{
+    c.Response.ContentType = c.Request.ContentType ?? "application/octet-stream";
+    if (c.Request.ContentLength is long n) c.Response.ContentLength = n;
+    await c.Request.Body.CopyToAsync(c.Response.Body);
+});
+app.MapGet("/bytes/{n:int}", async (HttpContext c, int n) =>
+{
+    c.Response.ContentType = "application/octet-stream";
+    c.Response.ContentLength = n;
+    // 65 520 is a multiple of 26, so every chunk continues the alphabet where the last one ended.
+    var chunk = new byte[Math.Min(n, 65520)];
+    for (var i = 0; i < chunk.Length; i++) chunk[i] = (byte)('a' + i % 26);
+    for (var sent = 0; sent < n;)
+    {
+        var count = Math.Min(chunk.Length, n - sent);
+        await c.Response.Body.WriteAsync(chunk.AsMemory(0, count));
+        sent += count;
+    }
+});
+app.MapGet("/protocol", (HttpContext c) => Results.Text(c.Request.Protocol));
+app.MapGet("/headers", (HttpContext c) =>
+{
+    var lines = c.Request.Headers.OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
+        .Select(h => $"{h.Key.ToLowerInvariant()}: {h.Value}");
+    return Results.Text(string.Join("\n", lines) + "\n");
+});
+app.MapGet("/status/{code:int}", (int code) => Results.StatusCode(code));
+app.MapGet("/redirect/{n:int}", (int n) => n <= 0 ? Results.Text("done") : Results.Redirect($"/redirect/{n - 1}"));
+app.MapGet("/cookie/set", (HttpContext c) =>
+{
+    c.Response.Headers.Append("Set-Cookie", "peer=kestrel; Path=/");
+    return Results.Text("set");
+});
+app.MapGet("/cookie/get", (HttpContext c) => Results.Text(c.Request.Headers.Cookie.ToString()));
+app.MapGet("/gzip", async (HttpContext c) =>
+{
+    var body = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("compressible text ", 500)));
+    using var buffer = new MemoryStream();
+    using (var gz = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true)) gz.Write(body);
+    c.Response.ContentType = "text/plain";
+    c.Response.Headers.ContentEncoding = "gzip";
+    c.Response.ContentLength = buffer.Length;
+    await c.Response.Body.WriteAsync(buffer.ToArray());
+});
+app.MapGet("/slow/{ms:int}", async (int ms) => { await Task.Delay(ms); return Results.Text("slow"); });
+app.MapGet("/trailers", async (HttpContext c) =>
+{
+    c.Response.DeclareTrailer("x-checksum");
+    c.Response.ContentType = "text/plain";
+    await c.Response.WriteAsync("body with trailers");
+    if (c.Response.SupportsTrailers()) c.Response.AppendTrailer("x-checksum", "42");
+});
+app.Map("/ws", async (HttpContext c) =>
+{
+    if (!c.WebSockets.IsWebSocketRequest) { c.Response.StatusCode = 400; return; }
+    using var ws = await c.WebSockets.AcceptWebSocketAsync();
+    var buffer = new byte[1 << 20];
+    while (true)
+    {
+        var count = 0;
+        ValueWebSocketReceiveResult r;
+        do
+        {
+            if (count == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+            r = await ws.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
+            count += r.Count;
+        } while (!r.EndOfMessage);
+        if (r.MessageType == WebSocketMessageType.Close)
+        {
+            await ws.CloseOutputAsync(ws.CloseStatus ?? WebSocketCloseStatus.NormalClosure, ws.CloseStatusDescription, CancellationToken.None);
+            return;
+        }
+        await ws.SendAsync(buffer.AsMemory(0, count), r.MessageType, true, CancellationToken.None);
+    }
+});
+
+await app.StartAsync();
+Console.WriteLine("ready");
+await app.WaitForShutdownAsync();
+return 0;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 
 namespace Torsion.Web.Tests.Client;
 
@@ -24,7 +23,7 @@ public sealed class NginxPeer : IDisposable
         File.WriteAllBytes(Path.Combine(Root, "www", "blob.bin"), Blob);
         Text = string.Concat(Enumerable.Range(0, 4000).Select(i => $"line {i} of compressible text\n"));
         File.WriteAllText(Path.Combine(Root, "www", "text.txt"), Text);
-        MakeCertificates();
+        Interop.TestCertificates.Write(Root, "Torsion nginx test CA");
         Port = FreePort();
         TlsPort = FreePort();
         var conf = Path.Combine(Root, "nginx.conf");
@@ -119,29 +118,6 @@ public sealed class NginxPeer : IDisposable
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    private void MakeCertificates()
-    {
-        var now = DateTimeOffset.UtcNow;
-        using var caKey = RSA.Create(2048);
-        var caRequest = new CertificateRequest("CN=Torsion nginx test CA", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
-        using var ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName("localhost");
-        request.CertificateExtensions.Add(san.Build());
-        using var leaf = request.Create(ca.SubjectName, X509SignatureGenerator.CreateForRSA(caKey, RSASignaturePadding.Pkcs1), now.AddDays(-1), now.AddDays(29), RandomNumberGenerator.GetBytes(16));
-        File.WriteAllText(Path.Combine(Root, "ca.pem"), ca.ExportCertificatePem());
-        File.WriteAllText(Path.Combine(Root, "cert.pem"), leaf.ExportCertificatePem());
-        File.WriteAllText(Path.Combine(Root, "key.pem"), key.ExportPkcs8PrivateKeyPem());
     }
 
     public void Dispose()

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Torsion.Web.Tests.Interop;
+
+/// <summary>
+/// A real Kestrel server (tests/Torsion.KestrelPeer, ASP.NET Core) started as a child process on 127.0.0.1:
+/// HTTP/1.1 on <see cref="Port"/>, HTTP/2 prior knowledge (h2c) on <see cref="H2cPort"/>, and HTTP/1.1 + HTTP/2
+/// with ALPN over TLS on <see cref="TlsPort"/> with a certificate signed by <see cref="CaFile"/>. Its routes are
+/// listed at the top of tests/Torsion.KestrelPeer/Program.cs. Always stopped on Dispose.
+/// </summary>
+public sealed class KestrelPeer : IDisposable
+{
+    private readonly Process _process;
+
+    public KestrelPeer()
+    {
+        Root = Directory.CreateTempSubdirectory("torsion-kestrel-").FullName;
+        TestCertificates.Write(Root, "Torsion Kestrel test CA");
+        Port = FreePort();
+        H2cPort = FreePort();
+        TlsPort = FreePort();
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[]
+        {
+            PeerAssembly(), "--http", Port.ToString(), "--h2c", H2cPort.ToString(), "--https", TlsPort.ToString(),
+            "--cert", Path.Combine(Root, "cert.pem"), "--key", Path.Combine(Root, "key.pem"),
+        })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        _process = Process.Start(info)!;
+        var errors = _process.StandardError.ReadToEndAsync();
+        var ready = _process.StandardOutput.ReadLineAsync();
+        if (!ready.Wait(TimeSpan.FromSeconds(60)) || ready.Result != "ready")
+        {
+            Kill();
+            throw new InvalidOperationException($"Kestrel peer did not start: {ready.Result} {errors.Result}");
+        }
+
+        _ = _process.StandardOutput.ReadToEndAsync();
+    }
+
+    public string Root { get; }
+
+    /// <summary>HTTP/1.1 only.</summary>
+    public int Port { get; }
+
+    /// <summary>HTTP/2 only, with prior knowledge (no TLS).</summary>
+    public int H2cPort { get; }
+
+    /// <summary>TLS; ALPN offers h2 and http/1.1.</summary>
+    public int TlsPort { get; }
+
+    /// <summary>The CA that signed the TLS certificate (names: localhost, 127.0.0.1).</summary>
+    public string CaFile => Path.Combine(Root, "ca.pem");
+
+    /// <summary>The built peer: tests/Torsion.KestrelPeer/bin/CONFIG/net10.0/Torsion.KestrelPeer.dll.</summary>
+    public static string PeerAssembly()
+    {
+        // The test runs from tests/Torsion.Web.Tests/bin/CONFIG/net10.0/; the peer is built beside it (ProjectReference).
+        var baseDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+        var config = baseDir.Parent!.Name;
+        var tests = baseDir.Parent.Parent!.Parent!.Parent!.FullName;
+        var path = Path.Combine(tests, "Torsion.KestrelPeer", "bin", config, "net10.0", "Torsion.KestrelPeer.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("build tests/Torsion.KestrelPeer first", path);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(20_000);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Kill();
+        }
+        finally
+        {
+            _process.Dispose();
+            Directory.Delete(Root, recursive: true);
+        }
+    }
+}

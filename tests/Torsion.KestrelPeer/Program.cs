@@ -17,7 +17,10 @@
 //   GET  /gzip                 a gzip-encoded text body (Content-Encoding: gzip)
 //   GET  /slow/{ms}            waits ms milliseconds, then "slow"
 //   GET  /trailers             a body and a trailer "x-checksum: 42" (HTTP/2 only)
-//   GET  /ws                   WebSocket echo (text and binary), closes when the client closes
+//   GET  /ws                   WebSocket echo (text and binary), closes when the client closes, echoing its code and
+//                              reason; text "close:CODE:REASON" makes it close with CODE and REASON, text "extensions?"
+//                              answers the negotiated extensions ("none"); prints "closed CODE" (the code it received)
+//   GET  /ws-deflate           the same with permessage-deflate accepted (DangerousEnableCompression)
 using System.IO.Compression;
 using System.Net;
 using System.Net.WebSockets;
@@ -127,31 +130,57 @@ app.MapGet("/trailers", async (HttpContext c) =>
     await c.Response.WriteAsync("body with trailers");
     if (c.Response.SupportsTrailers()) c.Response.AppendTrailer("x-checksum", "42");
 });
-app.Map("/ws", async (HttpContext c) =>
-{
-    if (!c.WebSockets.IsWebSocketRequest) { c.Response.StatusCode = 400; return; }
-    using var ws = await c.WebSockets.AcceptWebSocketAsync();
-    var buffer = new byte[1 << 20];
-    while (true)
-    {
-        var count = 0;
-        ValueWebSocketReceiveResult r;
-        do
-        {
-            if (count == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-            r = await ws.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
-            count += r.Count;
-        } while (!r.EndOfMessage);
-        if (r.MessageType == WebSocketMessageType.Close)
-        {
-            await ws.CloseOutputAsync(ws.CloseStatus ?? WebSocketCloseStatus.NormalClosure, ws.CloseStatusDescription, CancellationToken.None);
-            return;
-        }
-        await ws.SendAsync(buffer.AsMemory(0, count), r.MessageType, true, CancellationToken.None);
-    }
-});
+app.Map("/ws", (HttpContext c) => WebSocketEcho(c, compression: false));
+app.Map("/ws-deflate", (HttpContext c) => WebSocketEcho(c, compression: true));
 
 await app.StartAsync();
 Console.WriteLine("ready");
 await app.WaitForShutdownAsync();
 return 0;
+
+// The /ws and /ws-deflate echo. Prints "closed CODE" (the client's close code as Kestrel saw it, or 1006 when the
+// connection ended without a close frame) so that tests can check what this side received.
+static async Task WebSocketEcho(HttpContext c, bool compression)
+{
+    if (!c.WebSockets.IsWebSocketRequest) { c.Response.StatusCode = 400; return; }
+    using var ws = await c.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = compression });
+    var extensions = c.Response.Headers["Sec-WebSocket-Extensions"].ToString();
+    var buffer = new byte[1 << 20];
+    try
+    {
+        while (true)
+        {
+            var count = 0;
+            ValueWebSocketReceiveResult r;
+            do
+            {
+                if (count == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                r = await ws.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
+                count += r.Count;
+            } while (!r.EndOfMessage);
+            if (r.MessageType == WebSocketMessageType.Close)
+            {
+                Console.WriteLine($"closed {(int?)ws.CloseStatus ?? 1005}");
+                await ws.CloseOutputAsync(ws.CloseStatus ?? WebSocketCloseStatus.Empty, ws.CloseStatusDescription, CancellationToken.None);
+                return;
+            }
+            if (r.MessageType == WebSocketMessageType.Text && buffer.AsSpan(0, count).SequenceEqual("extensions?"u8))
+            {
+                await ws.SendAsync(Encoding.UTF8.GetBytes(extensions.Length > 0 ? extensions : "none"), WebSocketMessageType.Text, true, CancellationToken.None);
+                continue;
+            }
+            if (r.MessageType == WebSocketMessageType.Text && buffer.AsSpan(0, count).StartsWith("close:"u8))
+            {
+                var command = Encoding.UTF8.GetString(buffer, 0, count).Split(':', 3);
+                await ws.CloseAsync((WebSocketCloseStatus)int.Parse(command[1]), command.Length > 2 ? command[2] : "", CancellationToken.None);
+                Console.WriteLine($"closed {(int?)ws.CloseStatus ?? 1005}");
+                return;
+            }
+            await ws.SendAsync(buffer.AsMemory(0, count), r.MessageType, true, CancellationToken.None);
+        }
+    }
+    catch (WebSocketException e)
+    {
+        Console.WriteLine($"closed {(int?)ws.CloseStatus ?? 1006} ({e.WebSocketErrorCode})");
+    }
+}

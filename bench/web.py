@@ -42,6 +42,8 @@ PYDEB = env("PYDEB", "/usr/bin/python3")
 PLAINTEXT = f"{TORSION}/examples/HttpPlaintext/bin/Release/net10.0/HttpPlaintext.dll"
 KESTREL = f"{TORSION}/tests/Torsion.KestrelPeer/bin/Release/net10.0/Torsion.KestrelPeer.dll"
 WSLOAD = f"{TORSION}/bench/WsEchoLoad/bin/Release/net10.0/WsEchoLoad.dll"
+WSLOAD_C = f"{TORSION}/bench/WsLoad/bin/wsload"
+WS_LOAD = env("WS_LOAD", "c")  # c: bench/WsLoad/wsload.c (epoll); dotnet: WsEchoLoad (ClientWebSocket)
 PEERS = f"{TORSION}/tests/Torsion.Web.Tests/WebSocket/Peers"  # the interop tests' echo servers
 
 # name -> command (bash -c, $PORT set); every server must listen on 127.0.0.1:$PORT.
@@ -56,8 +58,8 @@ SCENARIOS = {
         }),
     "ws-echo": dict(
         unit="msgs/s",
-        describe=lambda: f"WsEchoLoad (.NET ClientWebSocket) {WS_CONNS} connections, {WS_SIZE}-byte binary messages, "
-                         f"ping-pong (each awaits its echo), no compression",
+        describe=lambda: f"{'wsload (C, epoll)' if WS_LOAD == 'c' else 'WsEchoLoad (.NET ClientWebSocket)'} {WS_CONNS} "
+                         f"connections, {WS_SIZE}-byte binary messages, ping-pong (each awaits its echo), no compression",
         servers={
             "torsion-ws": f'exec dotnet "{PLAINTEXT}" $PORT',
             "kestrel-ws": f'exec dotnet "{KESTREL}" --http $PORT',
@@ -153,6 +155,9 @@ def load(scenario, port, pgid):
     if scenario == "h2-plaintext":
         argv = ["h2load", "-t", "1", "-c", str(H2_CONNS), "-m", str(H2_STREAMS), "-D", f"{DURATION:g}s",
                 "--warm-up-time", f"{WARMUP:g}s", f"http://127.0.0.1:{port}/plaintext"]
+    elif WS_LOAD == "c":
+        argv = [WSLOAD_C, "-p", str(port), "-P", "/ws", "-c", str(WS_CONNS), "-s", str(WS_SIZE), "-d", f"{DURATION:g}",
+                "-w", f"{WARMUP:g}"]
     else:
         argv = ["dotnet", WSLOAD, f"ws://127.0.0.1:{port}/ws", str(WS_CONNS), str(WS_SIZE), str(DURATION), str(WARMUP)]
     environment = dict(os.environ, DOTNET_CLI_TELEMETRY_OPTOUT="1", DOTNET_NOLOGO="1")
@@ -187,7 +192,7 @@ def load(scenario, port, pgid):
         return float(rate.group(1)), note, cpu, client
     m = re.search(r"RESULT msgs_per_s=(\d+) .*errors=(\d+)", out)
     if not m:
-        return None, f"WsEchoLoad: {out[-300:]} {err[-300:]}", cpu, client
+        return None, f"{'wsload' if WS_LOAD == 'c' else 'WsEchoLoad'}: {out[-300:]} {err[-300:]}", cpu, client
     return float(m.group(1)), (None if m.group(2) == "0" else f"{m.group(2)} connections saw wrong echoes"), cpu, client
 
 

@@ -19,7 +19,8 @@
 //   GET  /trailers             a body and a trailer "x-checksum: 42" (HTTP/2 only)
 //   GET  /ws                   WebSocket echo (text and binary), closes when the client closes, echoing its code and
 //                              reason; text "close:CODE:REASON" makes it close with CODE and REASON, text "extensions?"
-//                              answers the negotiated extensions ("none"); prints "closed CODE" (the code it received)
+//                              answers the negotiated extensions ("none"), text "fragment:N:TEXT" sends TEXT back as one
+//                              message of N frames split at byte offsets; prints "closed CODE" (the code it received)
 //   GET  /ws-deflate           the same with permessage-deflate accepted (DangerousEnableCompression)
 using System.IO.Compression;
 using System.Net;
@@ -175,6 +176,18 @@ static async Task WebSocketEcho(HttpContext c, bool compression)
                 await ws.CloseAsync((WebSocketCloseStatus)int.Parse(command[1]), command.Length > 2 ? command[2] : "", CancellationToken.None);
                 Console.WriteLine($"closed {(int?)ws.CloseStatus ?? 1005}");
                 return;
+            }
+            if (r.MessageType == WebSocketMessageType.Text && buffer.AsSpan(0, count).StartsWith("fragment:"u8))
+            {
+                var colon = buffer.AsSpan(9, count - 9).IndexOf((byte)':') + 9;
+                var n = int.Parse(Encoding.ASCII.GetString(buffer, 9, colon - 9));
+                var body = buffer.AsMemory(colon + 1, count - colon - 1);
+                var step = Math.Max(1, (body.Length + n - 1) / n);
+                for (var i = 0; i < body.Length; i += step)
+                {
+                    await ws.SendAsync(body[i..Math.Min(body.Length, i + step)], WebSocketMessageType.Text, i + step >= body.Length, CancellationToken.None);
+                }
+                continue;
             }
             await ws.SendAsync(buffer.AsMemory(0, count), r.MessageType, true, CancellationToken.None);
         }

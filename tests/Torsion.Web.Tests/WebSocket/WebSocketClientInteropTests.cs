@@ -58,6 +58,21 @@ public abstract class WebSocketClientInteropTests : IDisposable
         AssertPeerSawClose(1000);
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(64)]
+    public void A_text_message_the_server_sends_in_fragments_is_joined(int fragments)
+    {
+        using var client = WebSocketTestClient.Connect(Plain, new WebSocketOptions { Compression = false });
+        var text = string.Concat(Enumerable.Repeat(NonAscii, 40)); // 40 x 20 bytes: the splits fall inside UTF-8 sequences
+        client.SendText($"fragment:{fragments}:{text}");
+        var message = client.Receive();
+        Assert.Equal(WebSocketMessageType.Text, message.Type);
+        Assert.Equal(text, Encoding.UTF8.GetString(message.Data));
+        client.Close(1000, "");
+        Assert.Equal(1000, client.WaitClosed().Code);
+    }
+
     [Fact]
     public void Permessage_deflate_is_negotiated_and_compressed_messages_round_trip()
     {

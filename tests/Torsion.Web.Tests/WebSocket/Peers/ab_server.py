@@ -1,7 +1,8 @@
 """Echo server on autobahn + twisted, permessage-deflate accepted.  usage: ab_server.py PORT
 
 Text commands: "extensions?" answers the negotiated extensions ("permessage-deflate" or "none");
-"close:CODE:REASON" closes with CODE and REASON. Prints "closed CODE" (the client's close code as this
+"close:CODE:REASON" closes with CODE and REASON;
+"fragment:N:TEXT" sends TEXT back as one text message of N frames, split at byte offsets (inside UTF-8 sequences too). Prints "closed CODE" (the client's close code as this
 server saw it, "None" without one) to stdout when a connection ends. 127.0.0.1 only.
 """
 import sys
@@ -20,6 +21,14 @@ class Echo(WebSocketServerProtocol):
             _, code, reason = payload.decode().split(":", 2)
             # sendClose() allows only 1000 and 3000-4999 from applications; a server may send 1008/1011 (RFC 6455 7.4.1).
             self.sendCloseFrame(int(code), reason.encode(), isReply=False)
+        elif not isBinary and payload.startswith(b"fragment:"):
+            _, n, text = payload.split(b":", 2)
+            n = int(n)
+            step = max(1, -(-len(text) // n))
+            self.beginMessage(isBinary=False)
+            for i in range(0, len(text), step):
+                self.sendMessageFrame(text[i:i + step])
+            self.endMessage()
         else:
             self.sendMessage(payload, isBinary)
 

@@ -18,27 +18,38 @@ public sealed class WebSocketPeerServer : IDisposable
 
     public WebSocketPeerServer(string program, string script)
     {
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        // The port is probed free and then handed to the peer, so another test may take it in between: the peer then
+        // exits at once, and a fresh port is tried (a peer that is merely slow is not retried).
+        for (var attempt = 1; ; attempt++)
         {
-            probe.Start();
-            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+            Port = FreePort();
+            var info = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            info.ArgumentList.Add(PeerScript(script));
+            info.ArgumentList.Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            info.Environment["NODE_PATH"] = "/usr/share/nodejs";
+            _process = Process.Start(info)!;
+            _errors = _process.StandardError.ReadToEndAsync();
+            _output = CollectOutputAsync(_process.StandardOutput);
+            if (WaitForLine("ready", StartTimeout))
+            {
+                return;
+            }
 
-        var info = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(PeerScript(script));
-        info.ArgumentList.Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        info.Environment["NODE_PATH"] = "/usr/share/nodejs";
-        _process = Process.Start(info)!;
-        _errors = _process.StandardError.ReadToEndAsync();
-        _output = CollectOutputAsync(_process.StandardOutput);
-        if (!WaitForLine("ready", StartTimeout))
-        {
+            var exited = _process.HasExited;
             Dispose();
-            throw new InvalidOperationException($"{program} {script} did not start: {Output()} {_errors.Result}");
+            if (!exited || attempt == 3)
+            {
+                throw new InvalidOperationException($"{program} {script} did not start on port {Port} (attempt {attempt}): {Output()} {_errors.Result}");
+            }
+
+            lock (_lines)
+            {
+                _lines.Clear();
+            }
         }
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
     /// <summary>The absolute path of a script in tests/Torsion.Web.Tests/WebSocket/Peers.</summary>
     public static string PeerScript(string name)
@@ -91,6 +102,13 @@ public sealed class WebSocketPeerServer : IDisposable
         }
 
         _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private async Task CollectOutputAsync(StreamReader reader)

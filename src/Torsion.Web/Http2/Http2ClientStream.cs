@@ -49,6 +49,9 @@ internal sealed class Http2ClientStream : Http2StreamState, IConsumer, IResponse
 
     public IDelayedCall? Timer { get; set; }
 
+    /// <summary>The response body is kept even after the request ended: the request side closing first is the normal case.</summary>
+    public override bool DiscardsData => false;
+
     public override bool HasPendingSend => _sendLength > 0 || (_endStreamQueued && !LocalClosed);
 
     public override int UnreadBodyBytes => _receivedLength;

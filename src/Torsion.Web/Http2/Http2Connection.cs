@@ -197,7 +197,7 @@ public abstract class Http2Connection : Protocol
     /// <summary>The application consumed <paramref name="n"/> body bytes of <paramref name="stream"/>: credit the windows.</summary>
     internal void Consumed(Http2StreamState stream, int n)
     {
-        if (Closing || n <= 0)
+        if (Closing || n <= 0 || stream.Removed)
         {
             return;
         }
@@ -263,6 +263,7 @@ public abstract class Http2Connection : Protocol
     {
         if (Streams.Remove(stream.Id))
         {
+            stream.Removed = true;
             CreditConnection(stream.UnreadBodyBytes);
             StreamRemoved(stream);
         }
@@ -614,7 +615,7 @@ public abstract class Http2Connection : Protocol
             throw Http2Exception.Stream(Http2ErrorCode.ProtocolError, header.StreamId, $"The body exceeds the declared content-length {stream.DeclaredLength}.");
         }
 
-        if (stream.LocalClosed)
+        if (stream.DiscardsData)
         {
             CreditConnection(header.Length);
         }

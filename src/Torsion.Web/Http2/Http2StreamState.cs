@@ -34,6 +34,12 @@ internal abstract class Http2StreamState
     /// <summary>Body bytes received so far.</summary>
     public long ReceivedBodyBytes { get; set; }
 
+    /// <summary>Whether arriving DATA is dropped (credited back at once) rather than kept for the application.</summary>
+    public virtual bool DiscardsData => LocalClosed;
+
+    /// <summary>The stream left the connection (its unread bytes were credited back to the connection then).</summary>
+    public bool Removed { get; set; }
+
     /// <summary>Whether DATA (or the end of the stream) waits for window.</summary>
     public abstract bool HasPendingSend { get; }
 

@@ -164,6 +164,11 @@ public abstract class Http2Connection : Protocol
     {
     }
 
+    /// <summary>A frame for <paramref name="stream"/> arrived (DATA, trailers, WINDOW_UPDATE).</summary>
+    private protected virtual void StreamFrameReceived(Http2StreamState stream)
+    {
+    }
+
     /// <summary>A stream left the connection.</summary>
     private protected virtual void StreamRemoved(Http2StreamState stream)
     {
@@ -520,6 +525,8 @@ public abstract class Http2Connection : Protocol
             {
                 throw Http2Exception.Connection(Http2ErrorCode.StreamClosed, $"HEADERS on stream {id}, which the peer already ended.");
             }
+
+            StreamFrameReceived(existing);
         }
         else
         {
@@ -595,6 +602,7 @@ public abstract class Http2Connection : Protocol
             throw Http2Exception.Stream(Http2ErrorCode.StreamClosed, header.StreamId, $"DATA on closed stream {header.StreamId}.");
         }
 
+        StreamFrameReceived(stream);
         if (stream.RemoteClosed)
         {
             CreditConnection(header.Length);
@@ -655,6 +663,7 @@ public abstract class Http2Connection : Protocol
             return;
         }
 
+        StreamFrameReceived(stream);
         stream.SendWindow += increment;
         if (stream.SendWindow > Http2FrameReader.MaxWindowSize)
         {

@@ -151,8 +151,15 @@ public sealed class Http2ServerProtocol : Http2Connection, IHpackHeaderReceiver
         CloseIfIdle();
     }
 
+    private protected override void StreamFrameReceived(Http2StreamState stream) => ((Http2Stream)stream).LastFrame = Time.Seconds();
+
     private protected override void StreamRemoved(Http2StreamState stream)
     {
+        if (((Http2Stream)stream).IdleTimer is { Active: true } timer)
+        {
+            timer.Cancel();
+        }
+
         if (Streams.Count == 0)
         {
             ArmIdleTimer();
@@ -451,6 +458,7 @@ public sealed class Http2ServerProtocol : Http2Connection, IHpackHeaderReceiver
     {
         var id = stream.Id;
         Streams.Add(id, stream);
+        ArmStreamTimer(stream, Limits.StreamIdleTimeout);
         CancelIdleTimer();
         stream.BeginResponse();
         try
@@ -602,6 +610,54 @@ public sealed class Http2ServerProtocol : Http2Connection, IHpackHeaderReceiver
         value.CopyTo(buffer[(pos + name.Length)..]);
         head.AddField(pos, name.Length, pos + name.Length, value.Length, HttpRequestParser.IdentifyHeader(name));
         pos += name.Length + value.Length;
+    }
+
+    /// <summary>Resets a stream that waits on the client and got no frame for <see cref="Http2Limits.StreamIdleTimeout"/>.</summary>
+    private void ArmStreamTimer(Http2Stream stream, TimeSpan delay)
+    {
+        if (Limits.StreamIdleTimeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        stream.LastFrame = Time.Seconds();
+        stream.IdleTimer = Time.CallLater(delay, () => StreamTimerFired(stream));
+    }
+
+    private void StreamTimerFired(Http2Stream stream)
+    {
+        stream.IdleTimer = null;
+        if (Closing || !Streams.ContainsKey(stream.Id))
+        {
+            return;
+        }
+
+        var limit = Limits.StreamIdleTimeout.TotalSeconds;
+        var idle = Time.Seconds() - stream.LastFrame;
+        var waitsOnPeer = !stream.RemoteClosed || (stream.HasPendingSend && (stream.SendWindow <= 0 || SendWindow <= 0));
+        if (!waitsOnPeer)
+        {
+            // The handler is working, or the peer owes nothing: the stream's clock restarts.
+            ArmStreamTimer(stream, Limits.StreamIdleTimeout);
+            return;
+        }
+
+        if (idle + 1e-9 < limit)
+        {
+            stream.IdleTimer = Time.CallLater(TimeSpan.FromSeconds(limit - idle), () => StreamTimerFired(stream));
+            return;
+        }
+
+        if (_options.Logger is { } logger && logger.IsEnabled(LogLevel.Debug))
+        {
+            logger.LogDebug("HTTP/2 stream {Stream} got no frame for {Seconds} s: reset", stream.Id, limit);
+        }
+
+        Http2FrameWriter.WriteRstStream(Output, stream.Id, Http2ErrorCode.Cancel);
+        stream.Fail(new TimeoutException($"HTTP/2 stream {stream.Id} received no frame for {limit:0.###} s (Http2Limits.StreamIdleTimeout)."));
+        RemoveStream(stream);
+        Emit();
+        CloseIfIdle();
     }
 
     /// <summary>A connection without streams for <see cref="HttpServerOptions.IdleTimeout"/> is closed with GOAWAY NO_ERROR.</summary>

@@ -40,6 +40,12 @@ internal sealed class Http2Stream : Http2StreamState, IHttpExchange
 
     public HttpRequestHead Head { get; }
 
+    /// <summary>When the last frame for this stream arrived (reactor seconds).</summary>
+    public double LastFrame { get; set; }
+
+    /// <summary>The <see cref="Http2Limits.StreamIdleTimeout"/> timer.</summary>
+    public Torsion.Reactor.IDelayedCall? IdleTimer { get; set; }
+
     public HttpServerRequest Request { get; }
 
     public HttpServerResponse Response { get; }

@@ -19,7 +19,7 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
 {
     private readonly AgentOptions _options;
     private readonly string _scheme;
-    private readonly LinkedList<(HttpRequestSpec Request, Deferred<HttpResponse> Response)> _waiting = [];
+    private readonly LinkedList<(HttpRequestSpec Request, Deferred<HttpResponse> Response, IDelayedCall? Timer)> _waiting = [];
     private int _nextStreamId = 1;
     private long _peerMaxConcurrentStreams = 100;
     private bool _lost;
@@ -73,11 +73,12 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
             return Deferred.Fail<HttpResponse>(new RequestNotProcessedException($"The HTTP/2 connection for {request.Method} {request.Uri} takes no new requests (closed or going away)."));
         }
 
-        LinkedListNode<(HttpRequestSpec, Deferred<HttpResponse>)>? node = null;
+        LinkedListNode<(HttpRequestSpec, Deferred<HttpResponse>, IDelayedCall?)>? node = null;
         var response = new Deferred<HttpResponse>(d =>
         {
             if (node?.List is not null)
             {
+                CancelTimer(node.Value.Item3);
                 _waiting.Remove(node);
                 return;
             }
@@ -91,7 +92,18 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
         });
         if (Streams.Count >= _peerMaxConcurrentStreams)
         {
-            node = _waiting.AddLast((request, response));
+            // The response timeout counts the wait for a stream too.
+            IDelayedCall? timer = _options.ResponseTimeout is { } timeout
+                ? Time.CallLater(timeout, () =>
+                {
+                    if (node?.List is not null)
+                    {
+                        _waiting.Remove(node);
+                        response.Errback(new TimeoutException($"No response to {request.Method} {request.Uri} within {timeout.TotalSeconds:0.###} s (it waited for a free HTTP/2 stream all that time)."));
+                    }
+                })
+                : null;
+            node = _waiting.AddLast((request, response, timer));
             return response;
         }
 
@@ -514,6 +526,7 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
         while (_waiting.First is { } first && Streams.Count < _peerMaxConcurrentStreams && IsUsable)
         {
             _waiting.RemoveFirst();
+            CancelTimer(first.Value.Timer);
             Open(first.Value.Request, first.Value.Response);
         }
     }
@@ -523,6 +536,7 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
         while (_waiting.First is { } first)
         {
             _waiting.RemoveFirst();
+            CancelTimer(first.Value.Timer);
             if (!first.Value.Response.Called)
             {
                 first.Value.Response.Errback(error());
@@ -550,6 +564,14 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
             _idleTimer = null;
             CloseIfUnused();
         });
+    }
+
+    private static void CancelTimer(IDelayedCall? timer)
+    {
+        if (timer is { Active: true })
+        {
+            timer.Cancel();
+        }
     }
 
     private void CancelIdleTimer()

@@ -507,4 +507,30 @@ public sealed class Http2ClientProtocolTests
         Assert.DoesNotContain(h.Read(), f => f.Header.Type == Http2FrameType.Data);
         Assert.Equal(0, h.Protocol.ActiveStreams);
     }
+
+    [Fact]
+    public void A_request_waiting_for_a_stream_times_out_too()
+    {
+        var h = new Http2ClientHarness(new AgentOptions { ResponseTimeout = TimeSpan.FromSeconds(5) });
+        h.Settings((Http2SettingId.MaxConcurrentStreams, 0));
+        var d = h.Request("GET", "/");
+        Assert.Equal(1, h.Protocol.Waiting);
+        h.Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.IsType<TimeoutException>(Failure(d));
+        Assert.Equal(0, h.Protocol.Waiting);
+    }
+
+    [Fact]
+    public void Cancelling_a_queued_request_removes_it_from_the_queue()
+    {
+        var h = new Http2ClientHarness();
+        h.Settings((Http2SettingId.MaxConcurrentStreams, 1));
+        var a = h.Request("GET", "/a");
+        var b = h.Request("GET", "/b");
+        b.Cancel();
+        Assert.Equal(0, h.Protocol.Waiting);
+        h.Respond(1, 204, true);
+        Assert.Equal(204, Result(a).StatusCode);
+        Assert.DoesNotContain(h.Read(), f => f.Header.Type == Http2FrameType.Headers && f.Header.StreamId == 3);
+    }
 }

@@ -67,6 +67,26 @@ public sealed class Http2ShutdownTests
     }
 
     [Fact]
+    public void A_response_blocked_on_a_zero_window_is_reset_when_no_window_update_comes()
+    {
+        var h = new Http2Harness(
+            (request, response) =>
+            {
+                response.Write("blocked by the window"u8);
+                response.Finish();
+            },
+            Options(),
+            handshake: false);
+        h.Send(Http2ServerProtocol.Preface.ToArray());
+        h.Settings((Http2SettingId.InitialWindowSize, 0));
+        h.Get(1);
+        Assert.DoesNotContain(h.Read(), f => f.Header.Type == Http2FrameType.Data);
+        h.Clock.Advance(TimeSpan.FromSeconds(60));
+        Assert.Single(Resets(h));
+        Assert.Equal(0, h.Protocol.ActiveStreams);
+    }
+
+    [Fact]
     public void A_zero_stream_idle_timeout_disables_it()
     {
         var h = new Http2Harness((request, response) => { }, Options(TimeSpan.Zero));

@@ -235,6 +235,11 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
 
     private protected override void CheckFrame(in Http2FrameHeader header)
     {
+        if (!SettingsReceived && (header.Type != Http2FrameType.Settings || header.StreamId != 0 || header.Has(Http2FrameFlags.Ack)))
+        {
+            throw Http2Exception.Connection(Http2ErrorCode.ProtocolError, "The server did not start with a SETTINGS frame: it does not speak HTTP/2 (an HTTP/1.1 server reached with prior knowledge?).");
+        }
+
         if (header.Type == Http2FrameType.PushPromise)
         {
             throw Http2Exception.Connection(Http2ErrorCode.ProtocolError, "The server sent PUSH_PROMISE although SETTINGS_ENABLE_PUSH is 0.");

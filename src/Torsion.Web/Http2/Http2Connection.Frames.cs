@@ -32,7 +32,7 @@ public abstract partial class Http2Connection
 
     private void Frame(in Http2FrameHeader header, ReadOnlySpan<byte> payload)
     {
-        if (!_settingsReceived && header.Type != Http2FrameType.Settings)
+        if (!SettingsReceived && header.Type != Http2FrameType.Settings)
         {
             throw Http2Exception.Connection(Http2ErrorCode.ProtocolError, $"The first frame is {header.Type}, not SETTINGS.");
         }
@@ -92,12 +92,12 @@ public abstract partial class Http2Connection
             return;
         }
 
-        if (_settingsReceived)
+        if (SettingsReceived)
         {
             CountControlFrame("SETTINGS");
         }
 
-        _settingsReceived = true;
+        SettingsReceived = true;
         ApplySettings(payload);
         Http2FrameWriter.WriteSettingsAck(Output);
         PumpAll();

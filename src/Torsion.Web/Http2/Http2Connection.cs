@@ -21,7 +21,6 @@ public abstract partial class Http2Connection : Protocol
     private readonly byte[] _headerBlock;
     private byte[]? _pending;
     private int _pendingLength;
-    private bool _settingsReceived;
     private int _connectionReceiveWindow;
     private int _connectionUnacked;
 
@@ -81,6 +80,9 @@ public abstract partial class Http2Connection : Protocol
 
     /// <summary>The peer's SETTINGS_INITIAL_WINDOW_SIZE.</summary>
     private protected int PeerInitialWindow { get; private set; } = DefaultWindow;
+
+    /// <summary>The peer's first SETTINGS frame arrived.</summary>
+    private protected bool SettingsReceived { get; private set; }
 
     /// <summary>The END_STREAM flag of the header block being assembled.</summary>
     private protected bool HeaderEndStream { get; private set; }

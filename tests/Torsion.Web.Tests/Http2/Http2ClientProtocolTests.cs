@@ -533,4 +533,14 @@ public sealed class Http2ClientProtocolTests
         Assert.Equal(204, Result(a).StatusCode);
         Assert.DoesNotContain(h.Read(), f => f.Header.Type == Http2FrameType.Headers && f.Header.StreamId == 3);
     }
+
+    [Fact]
+    public void An_http1_answer_to_prior_knowledge_is_a_clear_error()
+    {
+        var h = new Http2ClientHarness(handshake: false);
+        var d = h.Request("GET", "/");
+        h.Send(Encoding.ASCII.GetBytes("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
+        h.AssertGoAway(Http2ErrorCode.ProtocolError);
+        Assert.Contains("does not speak HTTP/2", Failure(d).Message, StringComparison.Ordinal);
+    }
 }

@@ -1,6 +1,7 @@
 using Torsion.Endpoints;
 using Torsion.Tls;
 using Torsion.Web.Http;
+using Torsion.Web.Http2;
 
 namespace Torsion.Web.Client;
 
@@ -33,4 +34,19 @@ public sealed class AgentOptions
 
     /// <summary>Limits on responses (status line, headers, body); default <see cref="HttpResponseParser.ClientLimits"/>.</summary>
     public HttpParserLimits? ResponseLimits { get; init; }
+
+    /// <summary>
+    /// Whether https requests offer HTTP/2 by ALPN ("h2" before "http/1.1"); when the server picks it, requests to that
+    /// host share one HTTP/2 connection. Default true.
+    /// </summary>
+    public bool EnableHttp2 { get; init; } = true;
+
+    /// <summary>Whether http:// requests speak HTTP/2 at once (h2c with prior knowledge, RFC 9113 section 3.3). Default false.</summary>
+    public bool Http2PriorKnowledge { get; init; }
+
+    /// <summary>
+    /// The windows and limits of HTTP/2 connections (the receive windows per stream and per connection, header table and
+    /// list sizes, CONTINUATION and SETTINGS/PING flood limits); default <see cref="Http2Limits.Default"/>.
+    /// </summary>
+    public Http2Limits Http2 { get; init; } = Http2Limits.Default;
 }

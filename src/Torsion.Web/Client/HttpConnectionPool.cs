@@ -60,6 +60,27 @@ internal sealed class HttpConnectionPool(IReactorTime time, AgentOptions options
         return waiter;
     }
 
+    /// <summary>
+    /// Takes over a connection opened elsewhere (an https connection on which the server chose http/1.1 by ALPN when
+    /// HTTP/2 was offered): it becomes idle, or serves a waiting request at once.
+    /// </summary>
+    public HttpClientProtocol Adopt(string key)
+    {
+        if (!_hosts.TryGetValue(key, out var host))
+        {
+            _hosts[key] = host = new HostConnections();
+        }
+
+        host.Active++;
+        var protocol = new HttpClientProtocol(time, options.ResponseTimeout, options.ResponseLimits);
+        protocol.Reusable = p => Release(key, host, p);
+        protocol.Lost = p => Dropped(key, host, p);
+        return protocol;
+    }
+
+    /// <summary>Offers an adopted connection, now connected, for requests.</summary>
+    public void Offer(HttpClientProtocol protocol) => protocol.Reusable?.Invoke(protocol);
+
     private Deferred<HttpClientProtocol> Open(string key, HostConnections host, Func<IStreamClientEndpoint> endpoint)
     {
         host.Active++;

@@ -52,6 +52,12 @@ public sealed class HttpResponse
     /// <summary>The body length when known (Content-Length, or 0 for no body), else null.</summary>
     public long? Length { get; }
 
+    /// <summary>
+    /// Trailer fields: filled when the body ends with them (HTTP/2 trailers), so read them after the body completed.
+    /// HTTP/1.1 chunked trailers are not kept.
+    /// </summary>
+    public Headers Trailers { get; private init; } = new();
+
     /// <summary>The response that redirected to this one, if any.</summary>
     public HttpResponse? PreviousResponse { get; internal set; }
 
@@ -107,7 +113,7 @@ public sealed class HttpResponse
     public override string ToString() => $"{StatusCode} {ReasonPhrase} for {Method} {RequestUri}";
 
     internal HttpResponse WithBody(Headers headers, long? length, IResponseBody body) =>
-        new(Method, RequestUri, Version, StatusCode, ReasonPhrase, headers, length, body) { PreviousResponse = PreviousResponse };
+        new(Method, RequestUri, Version, StatusCode, ReasonPhrase, headers, length, body) { PreviousResponse = PreviousResponse, Trailers = Trailers };
 
     internal IResponseBody TakeBody()
     {

@@ -1,6 +1,6 @@
 namespace Torsion.Web.Http2;
 
-/// <summary>The limits and windows of an HTTP/2 server connection; each has a documented default.</summary>
+/// <summary>The limits and windows of an HTTP/2 connection (server, and the client of <c>Agent</c>); each has a documented default.</summary>
 public sealed class Http2Limits
 {
     /// <summary>The defaults.</summary>
@@ -32,6 +32,13 @@ public sealed class Http2Limits
 
     /// <summary>The window over which client resets are counted. Default 30 s.</summary>
     public TimeSpan ResetWindow { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A stream that waits on the peer (for request body DATA, or for WINDOW_UPDATE to send its response) and receives
+    /// no frame for this long is reset with CANCEL (the slow-loris defence per stream); a stream whose handler is still
+    /// working with nothing owed by the peer is not. <see cref="TimeSpan.Zero"/> disables it. Default 60 s.
+    /// </summary>
+    public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>SETTINGS and PING frames (not acknowledgements) allowed per <see cref="ControlFrameWindow"/>. Default 100.</summary>
     public int MaxControlFramesPerWindow { get; init; } = 100;

@@ -9,7 +9,7 @@ namespace Torsion.Web.Http2;
 /// <see cref="HttpServerRequest"/> and <see cref="HttpServerResponse"/> as HTTP/1.1, buffers the request body under
 /// the stream's receive window, and queues the response body until the peer's windows allow it.
 /// </summary>
-internal sealed class Http2Stream : IHttpExchange
+internal sealed class Http2Stream : Http2StreamState, IHttpExchange
 {
     private readonly Http2ServerProtocol _connection;
     private readonly HttpServerOptions _options;
@@ -26,47 +26,31 @@ internal sealed class Http2Stream : IHttpExchange
     private bool _bodyDelivered;
     private IProducer? _producer;
     private bool _producerPaused;
-    private int _unackedBytes;
 
     public Http2Stream(Http2ServerProtocol connection, int id, HttpServerOptions options, int sendWindow)
+        : base(id, sendWindow)
     {
         _connection = connection;
         _options = options;
-        Id = id;
-        SendWindow = sendWindow;
         Head = new HttpRequestHead();
         Request = new HttpServerRequest(this, Head);
         Response = new HttpServerResponse(this, options);
         Response.Reset(Head);
     }
 
-    public int Id { get; }
-
     public HttpRequestHead Head { get; }
+
+    /// <summary>When the last frame for this stream arrived (reactor seconds).</summary>
+    public double LastFrame { get; set; }
+
+    /// <summary>The <see cref="Http2Limits.StreamIdleTimeout"/> timer.</summary>
+    public Torsion.Reactor.IDelayedCall? IdleTimer { get; set; }
 
     public HttpServerRequest Request { get; }
 
     public HttpServerResponse Response { get; }
 
-    /// <summary>Bytes the peer lets this stream send.</summary>
-    public long SendWindow { get; set; }
-
-    /// <summary>Bytes the peer may still send on this stream.</summary>
-    public int ReceiveWindow { get; set; }
-
-    /// <summary>The client ended its side (END_STREAM received).</summary>
-    public bool RemoteClosed { get; set; }
-
-    /// <summary>The response ended (END_STREAM sent) or the stream was reset.</summary>
-    public bool LocalClosed { get; private set; }
-
-    /// <summary>Content-Length the client declared, or -1.</summary>
-    public long DeclaredLength { get; set; } = -1;
-
-    /// <summary>Body bytes received so far.</summary>
-    public long ReceivedBodyBytes { get; set; }
-
-    public bool HasPendingSend => _sendLength > 0 || (_endStreamQueued && !LocalClosed);
+    public override bool HasPendingSend => _sendLength > 0 || (_endStreamQueued && !LocalClosed);
 
     public ITransport Transport => _connection.Transport;
 
@@ -121,7 +105,7 @@ internal sealed class Http2Stream : IHttpExchange
     }
 
     /// <summary>Body bytes arrived (already counted against the windows).</summary>
-    public void DataReceived(ReadOnlySpan<byte> data, int flowControlled)
+    public override void DataReceived(ReadOnlySpan<byte> data, int flowControlled)
     {
         // Padding is credited back at once: only data waits for the application.
         var padding = flowControlled - data.Length;
@@ -159,10 +143,10 @@ internal sealed class Http2Stream : IHttpExchange
     }
 
     /// <summary>The client ended the body.</summary>
-    public void BodyEnded() => Deliver();
+    public override void BodyEnded() => Deliver();
 
     /// <summary>The stream ends without a complete body (reset, connection lost).</summary>
-    public void Fail(Exception reason)
+    public override void Fail(Exception reason)
     {
         var receiver = _receiver;
         _receiver = null;
@@ -183,7 +167,7 @@ internal sealed class Http2Stream : IHttpExchange
     }
 
     /// <summary>Bytes of unread body kept: credited back to the connection when the stream goes away.</summary>
-    public int UnreadBodyBytes => _receivedLength;
+    public override int UnreadBodyBytes => _receivedLength;
 
     public void AddTrailer(string name, string value) => (_trailers ??= []).Add((name.ToLowerInvariant(), value));
 
@@ -258,7 +242,7 @@ internal sealed class Http2Stream : IHttpExchange
     }
 
     /// <summary>Sends what the windows allow.</summary>
-    public void Pump()
+    public override void Pump()
     {
         if (LocalClosed)
         {
@@ -345,21 +329,6 @@ internal sealed class Http2Stream : IHttpExchange
     {
         _producer = null;
         _producerPaused = false;
-    }
-
-    /// <summary>Counts bytes the application consumed; returns the stream window update to send (0: none yet).</summary>
-    public int TakeWindowUpdate(int consumed, int initialWindow)
-    {
-        _unackedBytes += consumed;
-        if (RemoteClosed || _unackedBytes < initialWindow / 4)
-        {
-            return 0;
-        }
-
-        var n = _unackedBytes;
-        _unackedBytes = 0;
-        ReceiveWindow += n;
-        return n;
     }
 
     private void Deliver()

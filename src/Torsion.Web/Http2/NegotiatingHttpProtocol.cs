@@ -43,9 +43,25 @@ public sealed class NegotiatingHttpProtocol : Protocol
     /// <summary>The HTTP/2 protocol once the connection speaks HTTP/2; null before or for HTTP/1.1.</summary>
     public Http2ServerProtocol? Http2 => _http2;
 
+    /// <summary>
+    /// Starts a graceful shutdown: an HTTP/2 connection sends GOAWAY with its last stream id, finishes the streams in
+    /// flight and then closes; returns false for a connection that does not speak HTTP/2 (it is left to the reactor).
+    /// </summary>
+    public bool Shutdown()
+    {
+        if (_http2 is null)
+        {
+            return false;
+        }
+
+        _http2.Shutdown();
+        return true;
+    }
+
     /// <inheritdoc/>
     public override void ConnectionMade()
     {
+        (Factory as HttpServerFactory)?.Track(this);
         _http1 = new HttpServerProtocol(Handle, _time, _options, _date);
         _http1.MakeConnection(Transport);
     }
@@ -111,6 +127,7 @@ public sealed class NegotiatingHttpProtocol : Protocol
     /// <inheritdoc/>
     public override void ConnectionLost(Exception reason)
     {
+        (Factory as HttpServerFactory)?.Untrack(this);
         if (_http2 is not null)
         {
             _http2.ConnectionLost(reason);

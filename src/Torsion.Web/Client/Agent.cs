@@ -22,6 +22,7 @@ public sealed class Agent : IAgent
     private readonly AgentOptions _options;
     private readonly HttpConnectionPool _pool;
     private readonly Uri? _proxy;
+    private readonly string? _proxyAuthorization;
 
     /// <summary>An agent on <paramref name="reactor"/> with <paramref name="options"/> (or the defaults).</summary>
     public Agent(IReactor reactor, AgentOptions? options = null)
@@ -36,6 +37,7 @@ public sealed class Agent : IAgent
         _options = options ?? AgentOptions.Default;
         _pool = new HttpConnectionPool(reactor, _options);
         _proxy = proxy;
+        _proxyAuthorization = proxy is null ? null : HttpProxyTunnelEndpoint.BasicAuthorization(proxy);
     }
 
     /// <summary>The reactor requests run on.</summary>
@@ -59,13 +61,17 @@ public sealed class Agent : IAgent
             return Deferred.Fail<HttpResponse>(new ArgumentException($"The URI '{uri}' is not an absolute http or https URI.", nameof(uri)));
         }
 
-        if (_proxy is not null && uri.Scheme == Uri.UriSchemeHttps)
+        // Through a proxy, http goes to the proxy in absolute form (RFC 9112 section 3.2.2) with the proxy's
+        // credentials; https goes through a CONNECT tunnel (see Endpoint), so the origin sees an ordinary request.
+        var proxied = _proxy is not null && uri.Scheme == Uri.UriSchemeHttp;
+        var target = proxied ? uri.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped) : uri.PathAndQuery;
+        headers ??= new Headers();
+        if (proxied && _proxyAuthorization is not null && !headers.Contains("Proxy-Authorization"))
         {
-            return Deferred.Fail<HttpResponse>(new NotSupportedException($"https through an HTTP proxy (CONNECT tunnels) is not supported yet: {uri}."));
+            headers = headers.Copy().Add("Proxy-Authorization", _proxyAuthorization);
         }
 
-        var target = _proxy is null ? uri.PathAndQuery : uri.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped);
-        var spec = new HttpRequestSpec(method, uri, target, headers ?? new Headers(), body);
+        var spec = new HttpRequestSpec(method, uri, target, headers, body);
         return Send(spec, retried: false);
     }
 
@@ -74,7 +80,7 @@ public sealed class Agent : IAgent
 
     private Deferred<HttpResponse> Send(HttpRequestSpec spec, bool retried)
     {
-        var (scheme, host, port) = _proxy is { } proxy ? (proxy.Scheme, proxy.IdnHost, proxy.Port) : (spec.Uri.Scheme, spec.Uri.IdnHost, spec.Uri.Port);
+        var (scheme, host, port) = _proxy is { } proxy && spec.Uri.Scheme == Uri.UriSchemeHttp ? (proxy.Scheme, proxy.IdnHost, proxy.Port) : (spec.Uri.Scheme, spec.Uri.IdnHost, spec.Uri.Port);
         var key = $"{scheme}://{host}:{port}";
         HttpClientProtocol? used = null;
         return _pool.Acquire(key, () => Endpoint(scheme, host, port))
@@ -96,11 +102,15 @@ public sealed class Agent : IAgent
 
     private IStreamClientEndpoint Endpoint(string scheme, string host, int port)
     {
-        var tcp = new HostnameEndpoint(_reactor, host, port, _options.Resolver, _options.ConnectTimeout);
         if (scheme != Uri.UriSchemeHttps)
         {
-            return tcp;
+            return new HostnameEndpoint(_reactor, host, port, _options.Resolver, _options.ConnectTimeout);
         }
+
+        // https through a proxy: TLS to the origin (its name for SNI and verification) inside a CONNECT tunnel.
+        IStreamClientEndpoint tcp = _proxy is { } proxy
+            ? new HttpProxyTunnelEndpoint(new HostnameEndpoint(_reactor, proxy.IdnHost, proxy.Port, _options.Resolver, _options.ConnectTimeout), host, port, _proxyAuthorization)
+            : new HostnameEndpoint(_reactor, host, port, _options.Resolver, _options.ConnectTimeout);
 
         var tls = _options.TlsOptionsForHost?.Invoke(host) ?? TlsOptions.Client(host);
         if (tls.ApplicationProtocols.Count == 0)

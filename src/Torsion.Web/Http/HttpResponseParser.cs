@@ -36,7 +36,7 @@ public sealed class HttpResponseParser
     public HttpResponseParser(HttpParserLimits? limits = null)
     {
         _limits = limits ?? ClientLimits;
-        _chunked = new HttpChunkedDecoder(_limits, validateTrailerFields: false, "The chunked response body is larger than the limit.");
+        _chunked = new HttpChunkedDecoder(_limits, "The chunked response body is larger than the limit.");
     }
 
     private enum State

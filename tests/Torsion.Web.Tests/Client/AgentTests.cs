@@ -323,6 +323,21 @@ public sealed class AgentTests
     }
 
     [Fact]
+    public void Malformed_trailer_fails_the_reader_and_the_connection_is_not_reused()
+    {
+        var agent = NewAgent();
+        var d = agent.Request("GET", new Uri("http://127.0.0.1/"));
+        var t = Win(0);
+        Answer(t, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nnot a field\r\n\r\n");
+        var error = Assert.IsType<ResponseFailedException>(Failure(Result(d).ReadBody()));
+        Assert.Equal("The response to GET http://127.0.0.1/ is malformed: A trailer field name has a character that is not allowed in a token.", error.Message);
+        Assert.True(t.Aborted);
+        t.DeliverConnectionLost(new ConnectionLostException());
+        agent.Request("GET", new Uri("http://127.0.0.1/again"));
+        Assert.Equal(2, _reactor.TcpClients.Count);
+    }
+
+    [Fact]
     public void Truncated_body_fails_the_reader()
     {
         var d = NewAgent().Request("GET", new Uri("http://127.0.0.1/"));

@@ -1,4 +1,5 @@
-// Usage: dotnet run -c Release --project bench/HttpClientBench -- [concurrency=32] [seconds=5] [path=/hello]
+// Usage: dotnet run -c Release --project bench/HttpClientBench -- [concurrency=32] [seconds=5] [path=/hello] [agent|httpclient|both]
+// ("agent" runs only the Agent, e.g. under perf; the Agent's line also shows bytes allocated per request on the reactor thread.)
 // Starts nginx (/usr/sbin/nginx, one worker, pinned nowhere) on 127.0.0.1 with a generated config, then runs the
 // same closed loop (concurrency requests in flight, each reading its body) with Torsion's Agent on one reactor
 // thread and with HttpClient (SocketsHttpHandler, MaxConnectionsPerServer = concurrency), alternating twice.
@@ -11,6 +12,7 @@ using Torsion.Web.Client;
 var concurrency = args.Length > 0 ? int.Parse(args[0]) : 32;
 var seconds = args.Length > 1 ? double.Parse(args[1]) : 5;
 var path = args.Length > 2 ? args[2] : "/hello";
+var which = args.Length > 3 ? args[3] : "both";
 
 var root = Directory.CreateTempSubdirectory("torsion-clientbench-").FullName;
 int port;
@@ -67,10 +69,19 @@ try
     double bestAgent = 0, bestHttpClient = 0;
     for (var round = 0; round < 2; round++)
     {
-        var a = RunAgent(url, concurrency, seconds);
-        Console.WriteLine($"round {round + 1}: Torsion Agent   {a,10:N0} req/s");
-        var h = await RunHttpClient(url, concurrency, seconds);
-        Console.WriteLine($"round {round + 1}: HttpClient      {h,10:N0} req/s");
+        double a = 0, h = 0;
+        if (which != "httpclient")
+        {
+            (a, var allocated) = RunAgent(url, concurrency, seconds);
+            Console.WriteLine($"round {round + 1}: Torsion Agent   {a,10:N0} req/s  ({allocated:N0} B allocated per request on the reactor thread)");
+        }
+
+        if (which != "agent")
+        {
+            h = await RunHttpClient(url, concurrency, seconds);
+            Console.WriteLine($"round {round + 1}: HttpClient      {h,10:N0} req/s");
+        }
+
         bestAgent = Math.Max(bestAgent, a);
         bestHttpClient = Math.Max(bestHttpClient, h);
     }
@@ -84,10 +95,10 @@ finally
     Directory.Delete(root, recursive: true);
 }
 
-static double RunAgent(Uri url, int concurrency, double seconds)
+static (double RequestsPerSecond, long BytesPerRequest) RunAgent(Uri url, int concurrency, double seconds)
 {
     using var reactor = ReactorFactory.Create();
-    var done = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
+    var done = new TaskCompletionSource<(double, long)>(TaskCreationOptions.RunContinuationsAsynchronously);
     reactor.CallFromThread(() =>
     {
         var agent = new Agent(reactor, new AgentOptions { MaxConnectionsPerHost = concurrency });
@@ -95,13 +106,14 @@ static double RunAgent(Uri url, int concurrency, double seconds)
         var stopwatch = Stopwatch.StartNew();
         var warm = true;
         var running = concurrency;
+        long allocatedAtStart = 0;
         void Loop()
         {
             if (stopwatch.Elapsed.TotalSeconds >= seconds)
             {
                 if (--running == 0)
                 {
-                    done.SetResult(count / stopwatch.Elapsed.TotalSeconds);
+                    done.SetResult((count / stopwatch.Elapsed.TotalSeconds, (GC.GetAllocatedBytesForCurrentThread() - allocatedAtStart) / Math.Max(count, 1)));
                     reactor.Stop();
                 }
 
@@ -122,7 +134,7 @@ static double RunAgent(Uri url, int concurrency, double seconds)
             });
         }
 
-        reactor.CallLater(TimeSpan.FromMilliseconds(500), () => { warm = false; count = 0; stopwatch.Restart(); });
+        reactor.CallLater(TimeSpan.FromMilliseconds(500), () => { warm = false; count = 0; allocatedAtStart = GC.GetAllocatedBytesForCurrentThread(); stopwatch.Restart(); });
         for (var i = 0; i < concurrency; i++)
         {
             Loop();

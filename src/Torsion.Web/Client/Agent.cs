@@ -51,7 +51,7 @@ public sealed class Agent : IAgent
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(uri);
-        if (method.Length == 0 || method.Any(c => c > 0x7F || !global::Torsion.Web.Http.HttpRequestParser.IsTokenChar((byte)c)))
+        if (!Headers.IsToken(method))
         {
             return Deferred.Fail<HttpResponse>(new ArgumentException($"The method '{method}' is not an HTTP token.", nameof(method)));
         }
@@ -81,24 +81,36 @@ public sealed class Agent : IAgent
     private Deferred<HttpResponse> Send(HttpRequestSpec spec, bool retried)
     {
         var (scheme, host, port) = _proxy is { } proxy && spec.Uri.Scheme == Uri.UriSchemeHttp ? (proxy.Scheme, proxy.IdnHost, proxy.Port) : (spec.Uri.Scheme, spec.Uri.IdnHost, spec.Uri.Port);
-        var key = $"{scheme}://{host}:{port}";
+        var key = string.Concat(scheme, "://", host, ":", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var retriable = !retried && spec.Body is null && Idempotent.Contains(spec.Method);
+        if (_pool.TakeIdle(key) is { } idle)
+        {
+            // The common case: a pooled connection, used at once (no Deferred, callback or closure for acquiring it).
+            var response = idle.Request(spec);
+            return retriable ? RetryIfStale(response, spec) : response;
+        }
+
+        return Connect(spec, key, scheme, host, port, retriable);
+    }
+
+    private Deferred<HttpResponse> Connect(HttpRequestSpec spec, string key, string scheme, string host, int port, bool retriable)
+    {
         HttpClientProtocol? used = null;
-        return _pool.Acquire(key, () => Endpoint(scheme, host, port))
+        var response = _pool.Acquire(key, () => Endpoint(scheme, host, port))
             .AddCallback(protocol =>
             {
                 used = protocol;
                 return protocol.Request(spec);
-            })
-            .AddErrback(error =>
-            {
-                if (error is ResponseNeverReceivedException && !retried && used is { Reused: true } && spec.Body is null && Idempotent.Contains(spec.Method))
-                {
-                    return Send(spec, retried: true);
-                }
-
-                return Deferred.Fail<HttpResponse>(error);
             });
+        return retriable ? response.AddErrback(error => used is { Reused: true } ? Retry(error, spec) : Deferred.Fail<HttpResponse>(error)) : response;
     }
+
+    /// <summary>A request on a reused connection that closed before any response byte is sent again once.</summary>
+    private Deferred<HttpResponse> RetryIfStale(Deferred<HttpResponse> response, HttpRequestSpec spec) =>
+        response.AddErrback(error => Retry(error, spec));
+
+    private Deferred<HttpResponse> Retry(Exception error, HttpRequestSpec spec) =>
+        error is ResponseNeverReceivedException ? Send(spec, retried: true) : Deferred.Fail<HttpResponse>(error);
 
     private IStreamClientEndpoint Endpoint(string scheme, string host, int port)
     {

@@ -121,7 +121,7 @@ public sealed class Agent : IAgent
 
         // https through a proxy: TLS to the origin (its name for SNI and verification) inside a CONNECT tunnel.
         IStreamClientEndpoint tcp = _proxy is { } proxy
-            ? new HttpProxyTunnelEndpoint(new HostnameEndpoint(_reactor, proxy.IdnHost, proxy.Port, _options.Resolver, _options.ConnectTimeout), host, port, _proxyAuthorization)
+            ? new HttpProxyTunnelEndpoint(new HostnameEndpoint(_reactor, proxy.IdnHost, proxy.Port, _options.Resolver, _options.ConnectTimeout), host, port, _proxyAuthorization, _reactor, _options.ConnectTimeout)
             : new HostnameEndpoint(_reactor, host, port, _options.Resolver, _options.ConnectTimeout);
 
         var tls = _options.TlsOptionsForHost?.Invoke(host) ?? TlsOptions.Client(host);

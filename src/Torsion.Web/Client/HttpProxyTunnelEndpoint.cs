@@ -2,6 +2,7 @@ using System.Text;
 using Torsion.Defer;
 using Torsion.Endpoints;
 using Torsion.Protocols;
+using Torsion.Reactor;
 
 namespace Torsion.Web.Client;
 
@@ -14,8 +15,11 @@ namespace Torsion.Web.Client;
 /// </summary>
 internal sealed class HttpProxyTunnelEndpoint : IStreamClientEndpoint
 {
-    public HttpProxyTunnelEndpoint(IStreamClientEndpoint proxy, string host, int port, string? proxyAuthorization)
+    public HttpProxyTunnelEndpoint(IStreamClientEndpoint proxy, string host, int port, string? proxyAuthorization, IReactorTime time, TimeSpan answerTimeout)
     {
+        ArgumentNullException.ThrowIfNull(time);
+        Time = time;
+        AnswerTimeout = answerTimeout;
         ArgumentNullException.ThrowIfNull(proxy);
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
@@ -30,6 +34,12 @@ internal sealed class HttpProxyTunnelEndpoint : IStreamClientEndpoint
 
     /// <summary>The CONNECT target (authority-form, RFC 9112 section 3.2.3): host:port.</summary>
     public string Authority { get; }
+
+    /// <summary>The clock for <see cref="AnswerTimeout"/>.</summary>
+    public IReactorTime Time { get; }
+
+    /// <summary>How long the proxy may take to answer CONNECT once connected.</summary>
+    public TimeSpan AnswerTimeout { get; }
 
     /// <summary>The Proxy-Authorization field value sent with CONNECT, if any.</summary>
     public string? ProxyAuthorization { get; }
@@ -57,7 +67,7 @@ internal sealed class HttpProxyTunnelEndpoint : IStreamClientEndpoint
         {
             // Fires once CONNECT was answered with 2xx (a Deferred returned by a callback pauses the chain; cancelling
             // meanwhile cancels Opened, which aborts the connection to the proxy).
-            return Proxy.Connect(new ClientFactory(peer => tunnel = new HttpProxyTunnelProtocol(Authority, ProxyAuthorization, factory, peer)))
+            return Proxy.Connect(new ClientFactory(peer => tunnel = new HttpProxyTunnelProtocol(Authority, ProxyAuthorization, factory, peer, Time, AnswerTimeout)))
                 .AddCallback(_ => tunnel!.Opened);
         }
         catch (Exception e)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Torsion.Defer;
 using Torsion.Protocols;
+using Torsion.Reactor;
 using Torsion.Web.Http;
 
 namespace Torsion.Web.Client;
@@ -19,10 +20,15 @@ internal sealed class HttpProxyTunnelProtocol : Protocol
     private readonly EndPoint _peer;
     private readonly HttpResponseParser _parser = new(HttpResponseParser.ClientLimits);
     private readonly ArrayBufferWriter<byte> _pending = new();
+    private readonly IReactorTime _time;
+    private readonly TimeSpan _answerTimeout;
     private IProtocol? _inner;
+    private IDelayedCall? _timer;
 
-    public HttpProxyTunnelProtocol(string authority, string? authorization, IProtocolFactory factory, EndPoint peer)
+    public HttpProxyTunnelProtocol(string authority, string? authorization, IProtocolFactory factory, EndPoint peer, IReactorTime time, TimeSpan answerTimeout)
     {
+        _time = time;
+        _answerTimeout = answerTimeout;
         _authority = authority;
         _authorization = authorization;
         _factory = factory;
@@ -56,6 +62,21 @@ internal sealed class HttpProxyTunnelProtocol : Protocol
 
         request.Append("\r\n");
         Transport.Write(Encoding.Latin1.GetBytes(request.ToString()));
+        _timer = _time.CallLater(_answerTimeout, () =>
+        {
+            _timer = null;
+            Fail(new TimeoutException($"The proxy did not answer CONNECT {_authority} within {_answerTimeout.TotalSeconds:0.###} s."));
+        });
+    }
+
+    private void CancelTimer()
+    {
+        if (_timer is { Active: true } timer)
+        {
+            timer.Cancel();
+        }
+
+        _timer = null;
     }
 
     public override void DataReceived(ReadOnlySpan<byte> data)
@@ -110,6 +131,7 @@ internal sealed class HttpProxyTunnelProtocol : Protocol
 
     private void Answered(byte[] rest)
     {
+        CancelTimer();
         var head = _parser.Head;
         if (head.StatusCode is < 200 or >= 300)
         {
@@ -156,6 +178,7 @@ internal sealed class HttpProxyTunnelProtocol : Protocol
 
     private void Fail(Exception error)
     {
+        CancelTimer();
         if (!Opened.Called)
         {
             Opened.Errback(error);
@@ -167,6 +190,7 @@ internal sealed class HttpProxyTunnelProtocol : Protocol
     public override void ConnectionLost(Exception reason)
     {
         base.ConnectionLost(reason);
+        CancelTimer();
         if (_inner is { } inner)
         {
             inner.ConnectionLost(reason);

@@ -172,6 +172,32 @@ public sealed class ProxyTunnelTests
     }
 
     [Fact]
+    public void Proxy_that_never_answers_connect_times_out()
+    {
+        var d = new ProxyAgent(_reactor, new Uri("http://127.0.0.2:3128"), new AgentOptions { ConnectTimeout = TimeSpan.FromSeconds(5) })
+            .Request("GET", new Uri("https://127.0.0.1:8443/"));
+        var t = Win(0);
+        _reactor.Clock.Advance(TimeSpan.FromSeconds(4.9));
+        Assert.False(t.Aborted);
+        _reactor.Clock.Advance(TimeSpan.FromSeconds(0.1));
+        Exception? error = null;
+        d.AddBoth(r => error = r.Error);
+        Assert.Equal("The proxy did not answer CONNECT 127.0.0.1:8443 within 5 s.", Assert.IsType<TimeoutException>(error).Message);
+        Assert.True(t.Aborted);
+    }
+
+    [Fact]
+    public void Answered_tunnel_is_not_timed_out_later()
+    {
+        new ProxyAgent(_reactor, new Uri("http://127.0.0.2:3128"), new AgentOptions { ConnectTimeout = TimeSpan.FromSeconds(5), ResponseTimeout = null })
+            .Request("GET", new Uri("https://127.0.0.1:8443/"));
+        var t = Win(0);
+        Answer(t, "HTTP/1.1 200 Connection established\r\n\r\n");
+        _reactor.Clock.Advance(TimeSpan.FromSeconds(60));
+        Assert.False(t.Aborted);
+    }
+
+    [Fact]
     public void Ipv6_origin_is_bracketed_in_the_connect_target()
     {
         NewAgent().Request("GET", new Uri("https://[::1]:8443/"));

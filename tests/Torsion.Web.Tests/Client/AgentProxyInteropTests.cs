@@ -61,6 +61,23 @@ public sealed class AgentProxyInteropTests : IClassFixture<KestrelPeer>, IDispos
     }
 
     [Fact]
+    public void Request_bodies_go_through_the_tunnel_chunked_and_fixed()
+    {
+        var pieces = Enumerable.Range(0, 20).Select(i => Enumerable.Range(0, 5000 + i).Select(j => (byte)(i + j)).ToArray()).ToList();
+        var fixedBody = AgentKestrelTests.Alphabet(300_000);
+        var (chunked, fixedEcho) = AgentLoopbackTests.OnReactor(_reactor, async () =>
+        {
+            var agent = new ProxyAgent(_reactor.Reactor, _proxy.Uri, TrustingTheCa);
+            var target = new Uri($"https://127.0.0.1:{_kestrel.TlsPort}/echo");
+            var first = await (await agent.Request("POST", target, null, new PiecewiseBodyProducer(_reactor.Reactor, pieces))).ReadBody();
+            var second = await (await agent.Request("POST", target, null, new BytesBodyProducer(fixedBody))).ReadBody();
+            return (first, second);
+        });
+        Assert.Equal(pieces.SelectMany(p => p).ToArray(), chunked);
+        Assert.Equal(fixedBody, fixedEcho);
+    }
+
+    [Fact]
     public void Origin_certificate_is_verified_inside_the_tunnel()
     {
         var error = Failure(_proxy.Uri, new Uri($"https://127.0.0.1:{_kestrel.TlsPort}/protocol"), new AgentOptions());

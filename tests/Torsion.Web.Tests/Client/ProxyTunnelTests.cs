@@ -1,6 +1,7 @@
 using System.Text;
 using Torsion.Defer;
 using Torsion.Testing;
+using Torsion.Tls;
 using Torsion.Transports;
 using Torsion.Web.Client;
 
@@ -63,6 +64,28 @@ public sealed class ProxyTunnelTests
         Assert.Null(failure);
         Assert.Null(answered);
         Assert.False(t.Aborted);
+    }
+
+    [Fact]
+    public void Tls_in_the_tunnel_names_the_origin_not_the_proxy()
+    {
+        var asked = new List<string>();
+        new ProxyAgent(_reactor, new Uri("http://127.0.0.2:3128"), new AgentOptions
+        {
+            TlsOptionsForHost = host =>
+            {
+                asked.Add(host);
+                return TlsOptions.Client(host);
+            },
+        }).Request("GET", new Uri("https://origin.test:8443/"));
+        var t = Win(0);
+        Assert.Equal("CONNECT origin.test:8443 HTTP/1.1\r\nHost: origin.test:8443\r\n\r\n", t.ValueString());
+        t.Clear();
+        Answer(t, "HTTP/1.1 200 Connection established\r\n\r\n");
+        Assert.Equal(["origin.test"], asked);
+        // The ClientHello carries the origin's name as SNI (RFC 6066 section 3).
+        Assert.Contains("origin.test", Encoding.Latin1.GetString(t.Value()), StringComparison.Ordinal);
+        Assert.Equal("127.0.0.2", _reactor.TcpClients[0].Host);
     }
 
     [Fact]

@@ -1,12 +1,15 @@
-// The TechEmpower plaintext server on Torsion's handler-delegate path (bench/README.md, http-plaintext scenarios).
+// The TechEmpower plaintext server on Torsion's handler-delegate path (bench/README.md, http-plaintext scenarios),
+// which also answers HTTP/2 with prior knowledge (h2c, bench/web.sh h2-plaintext) on the same port, and a WebSocket
+// echo at /ws (bench/web.sh ws-echo), so that one program mirrors the anchors' routes.
 //   dotnet examples/HttpPlaintext/bin/Release/net10.0/HttpPlaintext.dll 8080
 using System.Runtime.InteropServices;
 using Torsion.Reactor;
 using Torsion.Web.Http;
+using Torsion.Web.WebSocket;
 
 var port = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 8080;
 using var group = new ReactorGroup();
-var factory = new HttpServerFactory(Handle, group);
+var factory = new HttpServerFactory((request, response) => Handle(group, request, response), group);
 group.ListenTcp(port, factory, backlog: 1024, interfaceAddress: "127.0.0.1");
 Console.WriteLine($"plaintext server on 127.0.0.1:{port} ({group.Reactors.Count} reactor(s))");
 using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => group.Stop());
@@ -14,17 +17,32 @@ using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => gr
 group.Run();
 return 0;
 
-static void Handle(HttpServerRequest request, HttpServerResponse response)
+static void Handle(ReactorGroup group, HttpServerRequest request, HttpServerResponse response)
 {
     if (request.Path.SequenceEqual("/plaintext"u8))
     {
         response.AddHeader("Content-Type"u8, "text/plain"u8);
         response.Write("Hello, World!"u8);
+        response.Finish();
+    }
+    else if (request.Path.SequenceEqual("/ws"u8))
+    {
+        // The handler runs on the connection's reactor: its timers (close timeout) belong there.
+        var reactor = group.Reactors.First(r => r.IsInReactorThread);
+        if (WebSocketUpgrade.Accept(request, response, reactor) is { } ws)
+        {
+            ws.MessageReceived += (sender, type, payload) =>
+            {
+                if (sender.IsOpen)
+                {
+                    sender.Send(type, payload);
+                }
+            };
+        }
     }
     else
     {
         response.StatusCode = 404;
+        response.Finish();
     }
-
-    response.Finish();
 }

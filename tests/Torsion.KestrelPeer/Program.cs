@@ -17,7 +17,11 @@
 //   GET  /gzip                 a gzip-encoded text body (Content-Encoding: gzip)
 //   GET  /slow/{ms}            waits ms milliseconds, then "slow"
 //   GET  /trailers             a body and a trailer "x-checksum: 42" (HTTP/2 only)
-//   GET  /ws                   WebSocket echo (text and binary), closes when the client closes
+//   GET  /ws                   WebSocket echo (text and binary), closes when the client closes, echoing its code and
+//                              reason; text "close:CODE:REASON" makes it close with CODE and REASON, text "extensions?"
+//                              answers the negotiated extensions ("none"), text "fragment:N:TEXT" sends TEXT back as one
+//                              message of N frames split at byte offsets; prints "closed CODE" (the code it received)
+//   GET  /ws-deflate           the same with permessage-deflate accepted (DangerousEnableCompression)
 //   GET  /connection           the id of the request's connection (to count keep-alive reuse)
 //   POST /framing              how the request body came: "te=<Transfer-Encoding> cl=<Content-Length> read=<bytes>"
 //   GET|HEAD /resource         "resource body" with Content-Length (HEAD: the same head, no body)
@@ -144,31 +148,69 @@ app.MapGet("/trailers", async (HttpContext c) =>
     await c.Response.WriteAsync("body with trailers");
     if (c.Response.SupportsTrailers()) c.Response.AppendTrailer("x-checksum", "42");
 });
-app.Map("/ws", async (HttpContext c) =>
-{
-    if (!c.WebSockets.IsWebSocketRequest) { c.Response.StatusCode = 400; return; }
-    using var ws = await c.WebSockets.AcceptWebSocketAsync();
-    var buffer = new byte[1 << 20];
-    while (true)
-    {
-        var count = 0;
-        ValueWebSocketReceiveResult r;
-        do
-        {
-            if (count == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-            r = await ws.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
-            count += r.Count;
-        } while (!r.EndOfMessage);
-        if (r.MessageType == WebSocketMessageType.Close)
-        {
-            await ws.CloseOutputAsync(ws.CloseStatus ?? WebSocketCloseStatus.NormalClosure, ws.CloseStatusDescription, CancellationToken.None);
-            return;
-        }
-        await ws.SendAsync(buffer.AsMemory(0, count), r.MessageType, true, CancellationToken.None);
-    }
-});
+app.Map("/ws", (HttpContext c) => WebSocketEcho(c, compression: false));
+app.Map("/ws-deflate", (HttpContext c) => WebSocketEcho(c, compression: true));
 
 await app.StartAsync();
 Console.WriteLine("ready");
 await app.WaitForShutdownAsync();
 return 0;
+
+// The /ws and /ws-deflate echo. Prints "closed CODE" (the client's close code as Kestrel saw it, or 1006 when the
+// connection ended without a close frame) so that tests can check what this side received.
+static async Task WebSocketEcho(HttpContext c, bool compression)
+{
+    if (!c.WebSockets.IsWebSocketRequest) { c.Response.StatusCode = 400; return; }
+    using var ws = await c.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = compression });
+    var extensions = c.Response.Headers["Sec-WebSocket-Extensions"].ToString();
+    var buffer = new byte[1 << 20];
+    try
+    {
+        while (true)
+        {
+            var count = 0;
+            ValueWebSocketReceiveResult r;
+            do
+            {
+                if (count == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                r = await ws.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
+                count += r.Count;
+            } while (!r.EndOfMessage);
+            if (r.MessageType == WebSocketMessageType.Close)
+            {
+                Console.WriteLine($"closed {(int?)ws.CloseStatus ?? 1005}");
+                await ws.CloseOutputAsync(ws.CloseStatus ?? WebSocketCloseStatus.Empty, ws.CloseStatusDescription, CancellationToken.None);
+                return;
+            }
+            if (r.MessageType == WebSocketMessageType.Text && buffer.AsSpan(0, count).SequenceEqual("extensions?"u8))
+            {
+                await ws.SendAsync(Encoding.UTF8.GetBytes(extensions.Length > 0 ? extensions : "none"), WebSocketMessageType.Text, true, CancellationToken.None);
+                continue;
+            }
+            if (r.MessageType == WebSocketMessageType.Text && buffer.AsSpan(0, count).StartsWith("close:"u8))
+            {
+                var command = Encoding.UTF8.GetString(buffer, 0, count).Split(':', 3);
+                await ws.CloseAsync((WebSocketCloseStatus)int.Parse(command[1]), command.Length > 2 ? command[2] : "", CancellationToken.None);
+                Console.WriteLine($"closed {(int?)ws.CloseStatus ?? 1005}");
+                return;
+            }
+            if (r.MessageType == WebSocketMessageType.Text && buffer.AsSpan(0, count).StartsWith("fragment:"u8))
+            {
+                var colon = buffer.AsSpan(9, count - 9).IndexOf((byte)':') + 9;
+                var n = int.Parse(Encoding.ASCII.GetString(buffer, 9, colon - 9));
+                var body = buffer.AsMemory(colon + 1, count - colon - 1);
+                var step = Math.Max(1, (body.Length + n - 1) / n);
+                for (var i = 0; i < body.Length; i += step)
+                {
+                    await ws.SendAsync(body[i..Math.Min(body.Length, i + step)], WebSocketMessageType.Text, i + step >= body.Length, CancellationToken.None);
+                }
+                continue;
+            }
+            await ws.SendAsync(buffer.AsMemory(0, count), r.MessageType, true, CancellationToken.None);
+        }
+    }
+    catch (WebSocketException e)
+    {
+        Console.WriteLine($"closed {(int?)ws.CloseStatus ?? 1006} ({e.WebSocketErrorCode})");
+    }
+}

@@ -42,6 +42,8 @@ public sealed class WebSocketProtocol : Protocol, IConsumer, IPushProducer
     private bool _lost;
     private ushort _peerCode = WebSocketCloseCode.Abnormal;
     private string _peerReason = "";
+    private ushort? _sentCode;
+    private string? _error;
     private IDelayedCall? _closeTimer;
     private IDelayedCall? _resumeCall;
 
@@ -243,7 +245,11 @@ public sealed class WebSocketProtocol : Protocol, IConsumer, IPushProducer
             ping.Done.Errback(new ConnectionLostException("The WebSocket connection closed before the pong arrived."));
         }
 
-        WhenClosed.Callback(new WebSocketCloseInfo(_closeReceived ? _peerCode : WebSocketCloseCode.Abnormal, _peerReason, _closeSent && _closeReceived));
+        WhenClosed.Callback(new WebSocketCloseInfo(_closeReceived ? _peerCode : WebSocketCloseCode.Abnormal, _peerReason, _closeSent && _closeReceived)
+        {
+            SentCode = _sentCode,
+            Error = _error,
+        });
     }
 
     /// <summary>Registers a producer of outgoing data with the TCP transport: it is paused while the peer reads slowly.</summary>
@@ -446,23 +452,36 @@ public sealed class WebSocketProtocol : Protocol, IConsumer, IPushProducer
     private void Fail(ushort code, string message)
     {
         _failed = true;
+        _error ??= $"{code}: {message}";
         if (!_closeSent && !_lost)
         {
             var reason = message.Length > 60 ? message[..60] : message;
             SendClose(code, reason);
         }
 
+        if (_lost)
+        {
+            return;
+        }
+
+        if (IsClient)
+        {
+            // The server closes TCP first (section 7.1.1). Closing now, with the rest of a refused message unread,
+            // would make the kernel send RST, and the server could lose our close frame (Kestrel does); so the
+            // client keeps reading, and discarding, until the server closes or the close timeout aborts.
+            StartCloseTimer();
+            return;
+        }
+
         _closeTimer?.Cancel();
         _closeTimer = null;
-        if (!_lost)
-        {
-            Transport.LoseConnection();
-        }
+        Transport.LoseConnection();
     }
 
     private void SendClose(ushort code, string reason)
     {
         _closeSent = true;
+        _sentCode = code == 0 ? WebSocketCloseCode.NoStatus : code;
         Span<byte> payload = stackalloc byte[125];
         var n = 0;
         if (code != 0)

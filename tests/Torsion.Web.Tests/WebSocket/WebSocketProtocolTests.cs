@@ -1,6 +1,7 @@
 using System.Text;
 using Torsion.Defer;
 using Torsion.Testing;
+using Torsion.Transports;
 using Torsion.Web.WebSocket;
 
 namespace Torsion.Web.Tests.WebSocket;
@@ -59,8 +60,8 @@ public sealed class WebSocketProtocolTests
         client.WhenClosed.AddCallback(i => clientSide = i);
         client.Close(1000, "bye");
         pump.Flush();
-        Assert.Equal(new WebSocketCloseInfo(1000, "bye", true), serverSide);
-        Assert.Equal(new WebSocketCloseInfo(1000, "", true), clientSide);
+        Assert.Equal(new WebSocketCloseInfo(1000, "bye", true) { SentCode = 1000 }, serverSide);
+        Assert.Equal(new WebSocketCloseInfo(1000, "", true) { SentCode = 1000 }, clientSide);
     }
 
     [Fact]
@@ -126,5 +127,71 @@ public sealed class WebSocketProtocolTests
         Assert.NotNull(failure);
         Assert.Equal(1006, info!.Code);
         Assert.False(info.WasClean);
+    }
+
+    [Fact]
+    public void Server_close_code_reaches_the_client_and_is_echoed()
+    {
+        var (server, client, pump) = Pair();
+        server.MessageReceived += (_, _, _) => { };
+        client.MessageReceived += (_, _, _) => { };
+        WebSocketCloseInfo? serverSide = null, clientSide = null;
+        server.WhenClosed.AddCallback(i => serverSide = i);
+        client.WhenClosed.AddCallback(i => clientSide = i);
+        server.Close(WebSocketCloseCode.PolicyViolation, "policy");
+        pump.Flush();
+        Assert.Equal(new WebSocketCloseInfo(1008, "policy", true) { SentCode = 1008 }, clientSide);
+        Assert.Equal(new WebSocketCloseInfo(1008, "", true) { SentCode = 1008 }, serverSide);
+    }
+
+    [Fact]
+    public void Client_refuses_a_message_over_its_limit_with_1009_and_waits_for_the_server_to_close()
+    {
+        var (server, client, pump) = Pair(new WebSocketOptions { MaxMessageSize = 1024 });
+        server.MessageReceived += (_, _, _) => { };
+        client.MessageReceived += (_, _, _) => { };
+        WebSocketCloseInfo? serverSide = null, clientSide = null;
+        server.WhenClosed.AddCallback(i => serverSide = i);
+        client.WhenClosed.AddCallback(i => clientSide = i);
+        server.SendBinary(new byte[1000]); // under the limit: delivered
+        server.SendBinary(new byte[2000]);
+        pump.Flush();
+        Assert.Equal(1009, serverSide!.Code); // the server read the client's close frame, then closed TCP
+        Assert.NotNull(clientSide);
+        Assert.Equal((ushort)1009, clientSide!.SentCode);
+        Assert.Equal(1006, clientSide.Code); // the server's close frame is not parsed after a failure
+        Assert.False(clientSide.WasClean);
+        Assert.StartsWith("1009: ", clientSide.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Failed_client_keeps_reading_until_the_server_closes()
+    {
+        var transport = new StringTransport();
+        var ws = new WebSocketProtocol(true, _clock, new WebSocketOptions { MaxMessageSize = 16 });
+        transport.Connect(ws);
+        ws.MessageReceived += (_, _, _) => { };
+        ws.DataReceived([0x82, 0x7E, 0x01, 0x00]); // a 256-byte binary frame: over the limit at its header
+        Assert.Equal(new byte[] { 0x88 }, transport.Value()[..1]);
+        Assert.False(transport.Disconnecting); // closing now with unread data would send RST
+        ws.DataReceived(new byte[256]);        // the rest is discarded
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.True(transport.Aborted);        // the server never closed: the close timeout does
+    }
+
+    [Fact]
+    public void Failed_server_closes_at_once()
+    {
+        var transport = new StringTransport();
+        var ws = new WebSocketProtocol(false, _clock, new WebSocketOptions { MaxMessageSize = 16 });
+        transport.Connect(ws);
+        ws.MessageReceived += (_, _, _) => { };
+        WebSocketCloseInfo? info = null;
+        ws.WhenClosed.AddCallback(i => info = i);
+        ws.DataReceived([0x82, 0xFE, 0x01, 0x00, 1, 2, 3, 4]);
+        Assert.True(transport.Disconnecting);
+        transport.DeliverConnectionLost(new ConnectionDoneException());
+        Assert.Equal((ushort)1009, info!.SentCode);
+        Assert.StartsWith("1009: ", info.Error, StringComparison.Ordinal);
     }
 }

@@ -82,6 +82,11 @@ public sealed class Agent : IAgent
     {
         var (scheme, host, port) = _proxy is { } proxy && spec.Uri.Scheme == Uri.UriSchemeHttp ? (proxy.Scheme, proxy.IdnHost, proxy.Port) : (spec.Uri.Scheme, spec.Uri.IdnHost, spec.Uri.Port);
         var key = string.Concat(scheme, "://", host, ":", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return SendHttp1(spec, key, scheme, host, port, retried);
+    }
+
+    private Deferred<HttpResponse> SendHttp1(HttpRequestSpec spec, string key, string scheme, string host, int port, bool retried)
+    {
         var retriable = !retried && spec.Body is null && Idempotent.Contains(spec.Method);
         if (_pool.TakeIdle(key) is { } idle)
         {
@@ -93,16 +98,17 @@ public sealed class Agent : IAgent
         return Connect(spec, key, scheme, host, port, retriable);
     }
 
+    // Apart from SendHttp1 so that its fast path allocates no closure (captured parameters are hoisted to method entry).
     private Deferred<HttpResponse> Connect(HttpRequestSpec spec, string key, string scheme, string host, int port, bool retriable)
     {
         HttpClientProtocol? used = null;
-        var response = _pool.Acquire(key, () => Endpoint(scheme, host, port))
+        var connecting = _pool.Acquire(key, () => Endpoint(scheme, host, port))
             .AddCallback(protocol =>
             {
                 used = protocol;
                 return protocol.Request(spec);
             });
-        return retriable ? response.AddErrback(error => used is { Reused: true } ? Retry(error, spec) : Deferred.Fail<HttpResponse>(error)) : response;
+        return retriable ? connecting.AddErrback(error => used is { Reused: true } ? Retry(error, spec) : Deferred.Fail<HttpResponse>(error)) : connecting;
     }
 
     /// <summary>A request on a reused connection that closed before any response byte is sent again once.</summary>

@@ -95,7 +95,7 @@ public sealed class AgentProxyInteropTests : IClassFixture<KestrelPeer>, IDispos
     }
 
     [Fact]
-    public void Wrong_credentials_fail_with_407()
+    public void Wrong_credentials_are_refused_with_401_by_tinyproxy()
     {
         var wrong = new Uri($"http://{TinyproxyPeer.User}:wrong@127.0.0.1:{_proxy.Port}");
         var error = Assert.IsType<ProxyTunnelException>(Failure(wrong, new Uri($"https://127.0.0.1:{_kestrel.TlsPort}/protocol")));

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests use (real peers for interop tests, tools).
-APT_PACKAGES=(curl openssl socat procps iproute2 haproxy libglib2.0-0 postgresql python3-twisted dante-server microsocks python3-websockets python3-autobahn node-ws nginx nghttp2-client nghttp2-server python3-h2)
+APT_PACKAGES=(curl openssl socat procps iproute2 haproxy libglib2.0-0 postgresql python3-twisted dante-server microsocks python3-websockets python3-autobahn node-ws nginx nghttp2-client nghttp2-server python3-h2 tinyproxy)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -1,7 +1,11 @@
-// Usage: dotnet run -c Release --project bench/HttpClientBench -- [concurrency=32] [seconds=5] [path=/hello]
+// Usage: dotnet run -c Release --project bench/HttpClientBench -- [concurrency=32] [seconds=5] [path=/hello] [agent|httpclient|both] [reactors=1]
+// ("agent" runs only the Agent, e.g. under perf.) Each line also shows the CPU time this process spent per request
+// (user + system, all threads; nginx not included): on a loaded machine req/s depends on the CPU share each client
+// gets (HttpClient runs on many pool threads, the Agent on one reactor thread), CPU per request does not. The Agent's
+// line shows the bytes allocated per request on the reactor thread too.
 // Starts nginx (/usr/sbin/nginx, one worker, pinned nowhere) on 127.0.0.1 with a generated config, then runs the
 // same closed loop (concurrency requests in flight, each reading its body) with Torsion's Agent on one reactor
-// thread and with HttpClient (SocketsHttpHandler, MaxConnectionsPerServer = concurrency), alternating twice.
+// thread (or one Agent on each of `reactors` reactor threads, sharing the concurrency) and with HttpClient (SocketsHttpHandler, MaxConnectionsPerServer = concurrency), alternating twice.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -11,6 +15,8 @@ using Torsion.Web.Client;
 var concurrency = args.Length > 0 ? int.Parse(args[0]) : 32;
 var seconds = args.Length > 1 ? double.Parse(args[1]) : 5;
 var path = args.Length > 2 ? args[2] : "/hello";
+var which = args.Length > 3 ? args[3] : "both";
+var reactorCount = args.Length > 4 ? int.Parse(args[4]) : 1;
 
 var root = Directory.CreateTempSubdirectory("torsion-clientbench-").FullName;
 int port;
@@ -67,10 +73,19 @@ try
     double bestAgent = 0, bestHttpClient = 0;
     for (var round = 0; round < 2; round++)
     {
-        var a = RunAgent(url, concurrency, seconds);
-        Console.WriteLine($"round {round + 1}: Torsion Agent   {a,10:N0} req/s");
-        var h = await RunHttpClient(url, concurrency, seconds);
-        Console.WriteLine($"round {round + 1}: HttpClient      {h,10:N0} req/s");
+        double a = 0, h = 0;
+        if (which != "httpclient")
+        {
+            (a, var cpu, var allocated) = RunAgent(url, concurrency, seconds, reactorCount);
+            Console.WriteLine($"round {round + 1}: Torsion Agent x{reactorCount} {a,10:N0} req/s  {cpu,5:0.0} us CPU/request  ({allocated:N0} B allocated per request on the reactor thread)");
+        }
+
+        if (which != "agent")
+        {
+            (h, var cpu) = await RunHttpClient(url, concurrency, seconds);
+            Console.WriteLine($"round {round + 1}: HttpClient      {h,10:N0} req/s  {cpu,5:0.0} us CPU/request");
+        }
+
         bestAgent = Math.Max(bestAgent, a);
         bestHttpClient = Math.Max(bestHttpClient, h);
     }
@@ -84,62 +99,134 @@ finally
     Directory.Delete(root, recursive: true);
 }
 
-static double RunAgent(Uri url, int concurrency, double seconds)
+static TimeSpan Cpu()
 {
-    using var reactor = ReactorFactory.Create();
-    var done = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
-    reactor.CallFromThread(() =>
+    using var self = Process.GetCurrentProcess();
+    return self.TotalProcessorTime;
+}
+
+static (double RequestsPerSecond, double CpuMicrosecondsPerRequest, long BytesPerRequest) RunAgent(Uri url, int concurrency, double seconds, int reactorCount)
+{
+    // One Agent per reactor, each on its own thread with its share of the concurrency (a connection lives on one
+    // reactor for life, as with a ReactorGroup). The main thread starts and ends the measured window on every reactor.
+    var reactors = Enumerable.Range(0, reactorCount).Select(_ => ReactorFactory.Create()).ToArray();
+    var counts = new long[reactorCount];
+    var allocated = new long[reactorCount];
+    var failure = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    var finished = new CountdownEvent(reactorCount);
+    var measuring = new bool[reactorCount];
+    var stopping = new bool[reactorCount];
+    var failed = new bool[reactorCount];
+    var running = new int[reactorCount];
+    for (var r = 0; r < reactorCount; r++)
     {
-        var agent = new Agent(reactor, new AgentOptions { MaxConnectionsPerHost = concurrency });
-        long count = 0;
-        var stopwatch = Stopwatch.StartNew();
-        var warm = true;
-        var running = concurrency;
-        void Loop()
+        var index = r;
+        var reactor = reactors[r];
+        var share = (concurrency / reactorCount) + (index < concurrency % reactorCount ? 1 : 0);
+        reactor.CallFromThread(() =>
         {
-            if (stopwatch.Elapsed.TotalSeconds >= seconds)
+            var agent = new Agent(reactor, new AgentOptions { MaxConnectionsPerHost = share });
+            running[index] = share;
+            void Loop()
             {
-                if (--running == 0)
+                if (stopping[index] || failed[index])
                 {
-                    done.SetResult(count / stopwatch.Elapsed.TotalSeconds);
-                    reactor.Stop();
-                }
+                    if (--running[index] == 0 && stopping[index])
+                    {
+                        reactor.Stop();
+                    }
 
-                return;
-            }
-
-            agent.Request("GET", url).AddCallback(r => r.ReadBody()).AddBoth(r =>
-            {
-                if (!r.Success)
-                {
-                    done.TrySetException(r.Error!);
-                    reactor.Stop();
                     return;
                 }
 
-                count++;
+                agent.Request("GET", url).AddCallback(response => response.ReadBody()).AddBoth(result =>
+                {
+                    if (!result.Success)
+                    {
+                        failure.TrySetException(result.Error!);
+                        failed[index] = true;
+                    }
+                    else if (measuring[index])
+                    {
+                        counts[index]++;
+                    }
+
+                    Loop();
+                });
+            }
+
+            for (var i = 0; i < share; i++)
+            {
                 Loop();
-            });
-        }
+            }
+        });
+    }
 
-        reactor.CallLater(TimeSpan.FromMilliseconds(500), () => { warm = false; count = 0; stopwatch.Restart(); });
-        for (var i = 0; i < concurrency; i++)
+    var threads = reactors.Select(reactor => new Thread(() => reactor.Run()) { Name = "bench reactor" }).ToArray();
+    foreach (var thread in threads)
+    {
+        thread.Start();
+    }
+
+    Thread.Sleep(500);
+    for (var r = 0; r < reactorCount; r++)
+    {
+        var index = r;
+        reactors[r].CallFromThread(() =>
         {
-            Loop();
-        }
+            allocated[index] = GC.GetAllocatedBytesForCurrentThread();
+            measuring[index] = true;
+        });
+    }
 
-        _ = warm;
-    });
-    reactor.Run();
-    return done.Task.GetAwaiter().GetResult();
+    var cpuAtStart = Cpu();
+    var stopwatch = Stopwatch.StartNew();
+    Thread.Sleep(TimeSpan.FromSeconds(seconds));
+    for (var r = 0; r < reactorCount; r++)
+    {
+        var index = r;
+        reactors[r].CallFromThread(() =>
+        {
+            measuring[index] = false;
+            stopping[index] = true;
+            allocated[index] = GC.GetAllocatedBytesForCurrentThread() - allocated[index];
+            finished.Signal();
+            if (running[index] == 0)
+            {
+                reactors[index].Stop();
+            }
+        });
+    }
+
+    finished.Wait();
+    var elapsed = stopwatch.Elapsed.TotalSeconds;
+    var cpu = Cpu() - cpuAtStart;
+    foreach (var thread in threads)
+    {
+        thread.Join();
+    }
+
+    foreach (var reactor in reactors)
+    {
+        reactor.Dispose();
+    }
+
+    if (failure.Task.IsFaulted)
+    {
+        throw failure.Task.Exception!;
+    }
+
+    var total = Math.Max(counts.Sum(), 1);
+    return (total / elapsed, cpu.TotalMicroseconds / total, allocated.Sum() / total);
 }
 
-static async Task<double> RunHttpClient(Uri url, int concurrency, double seconds)
+static async Task<(double RequestsPerSecond, double CpuMicrosecondsPerRequest)> RunHttpClient(Uri url, int concurrency, double seconds)
 {
     using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, UseCookies = false, AutomaticDecompression = DecompressionMethods.None });
     long count = 0;
     var stopwatch = Stopwatch.StartNew();
     var measuring = false;
+    var cpuAtStart = TimeSpan.Zero;
     async Task Loop()
     {
         while (stopwatch.Elapsed.TotalSeconds < seconds || !measuring)
@@ -154,6 +241,7 @@ static async Task<double> RunHttpClient(Uri url, int concurrency, double seconds
                     {
                         measuring = true;
                         Interlocked.Exchange(ref count, 0);
+                        cpuAtStart = Cpu();
                         stopwatch.Restart();
                     }
                 }
@@ -162,5 +250,8 @@ static async Task<double> RunHttpClient(Uri url, int concurrency, double seconds
     }
 
     await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Loop)));
-    return Interlocked.Read(ref count) / stopwatch.Elapsed.TotalSeconds;
+    var elapsed = stopwatch.Elapsed.TotalSeconds;
+    var cpu = Cpu() - cpuAtStart;
+    var n = Interlocked.Read(ref count);
+    return (n / elapsed, cpu.TotalMicroseconds / Math.Max(n, 1));
 }

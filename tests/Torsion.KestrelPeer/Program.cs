@@ -22,6 +22,9 @@
 //                              answers the negotiated extensions ("none"), text "fragment:N:TEXT" sends TEXT back as one
 //                              message of N frames split at byte offsets; prints "closed CODE" (the code it received)
 //   GET  /ws-deflate           the same with permessage-deflate accepted (DangerousEnableCompression)
+//   GET  /connection           the id of the request's connection (to count keep-alive reuse)
+//   POST /framing              how the request body came: "te=<Transfer-Encoding> cl=<Content-Length> read=<bytes>"
+//   GET|HEAD /resource         "resource body" with Content-Length (HEAD: the same head, no body)
 using System.IO.Compression;
 using System.Net;
 using System.Net.WebSockets;
@@ -97,6 +100,20 @@ app.MapGet("/bytes/{n:int}", async (HttpContext c, int n) =>
         await c.Response.Body.WriteAsync(chunk.AsMemory(0, count));
         sent += count;
     }
+});
+app.MapGet("/connection", (HttpContext c) => Results.Text(c.Connection.Id));
+app.MapPost("/framing", async (HttpContext c) =>
+{
+    var read = 0L;
+    var buffer = new byte[65536];
+    for (int n; (n = await c.Request.Body.ReadAsync(buffer)) > 0;) read += n;
+    return Results.Text($"te={c.Request.Headers.TransferEncoding} cl={c.Request.ContentLength} read={read}");
+});
+app.MapMethods("/resource", ["GET", "HEAD"], (HttpContext c) =>
+{
+    c.Response.ContentType = "text/plain";
+    c.Response.ContentLength = 13;
+    return c.Response.Body.WriteAsync("resource body"u8.ToArray()).AsTask();
 });
 app.MapGet("/protocol", (HttpContext c) => Results.Text(c.Request.Protocol));
 app.MapGet("/headers", (HttpContext c) =>

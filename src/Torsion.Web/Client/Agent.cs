@@ -28,6 +28,7 @@ public sealed class Agent : IAgent
     private readonly HttpConnectionPool _pool;
     private readonly Http2ConnectionPool _http2;
     private readonly Uri? _proxy;
+    private readonly string? _proxyAuthorization;
 
     /// <summary>An agent on <paramref name="reactor"/> with <paramref name="options"/> (or the defaults).</summary>
     public Agent(IReactor reactor, AgentOptions? options = null)
@@ -43,6 +44,7 @@ public sealed class Agent : IAgent
         _pool = new HttpConnectionPool(reactor, _options);
         _http2 = new Http2ConnectionPool(reactor, _options, _pool);
         _proxy = proxy;
+        _proxyAuthorization = proxy is null ? null : HttpProxyTunnelEndpoint.BasicAuthorization(proxy);
     }
 
     /// <summary>How often a request the server did not process (HTTP/2 GOAWAY or REFUSED_STREAM) is sent again: 3.</summary>
@@ -59,7 +61,7 @@ public sealed class Agent : IAgent
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(uri);
-        if (method.Length == 0 || method.Any(c => c > 0x7F || !global::Torsion.Web.Http.HttpRequestParser.IsTokenChar((byte)c)))
+        if (!Headers.IsToken(method))
         {
             return Deferred.Fail<HttpResponse>(new ArgumentException($"The method '{method}' is not an HTTP token.", nameof(method)));
         }
@@ -69,13 +71,17 @@ public sealed class Agent : IAgent
             return Deferred.Fail<HttpResponse>(new ArgumentException($"The URI '{uri}' is not an absolute http or https URI.", nameof(uri)));
         }
 
-        if (_proxy is not null && uri.Scheme == Uri.UriSchemeHttps)
+        // Through a proxy, http goes to the proxy in absolute form (RFC 9112 section 3.2.2) with the proxy's
+        // credentials; https goes through a CONNECT tunnel (see Endpoint), so the origin sees an ordinary request.
+        var proxied = _proxy is not null && uri.Scheme == Uri.UriSchemeHttp;
+        var target = proxied ? uri.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped) : uri.PathAndQuery;
+        headers ??= new Headers();
+        if (proxied && _proxyAuthorization is not null && !headers.Contains("Proxy-Authorization"))
         {
-            return Deferred.Fail<HttpResponse>(new NotSupportedException($"https through an HTTP proxy (CONNECT tunnels) is not supported yet: {uri}."));
+            headers = headers.Copy().Add("Proxy-Authorization", _proxyAuthorization);
         }
 
-        var target = _proxy is null ? uri.PathAndQuery : uri.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped);
-        var spec = new HttpRequestSpec(method, uri, target, headers ?? new Headers(), body);
+        var spec = new HttpRequestSpec(method, uri, target, headers, body);
         return Send(spec, retried: false);
     }
 
@@ -88,48 +94,69 @@ public sealed class Agent : IAgent
 
     private Deferred<HttpResponse> Send(HttpRequestSpec spec, bool retried, int notProcessed = 0)
     {
-        var (scheme, host, port) = _proxy is { } proxy ? (proxy.Scheme, proxy.IdnHost, proxy.Port) : (spec.Uri.Scheme, spec.Uri.IdnHost, spec.Uri.Port);
-        var key = $"{scheme}://{host}:{port}";
+        var (scheme, host, port) = _proxy is { } proxy && spec.Uri.Scheme == Uri.UriSchemeHttp ? (proxy.Scheme, proxy.IdnHost, proxy.Port) : (spec.Uri.Scheme, spec.Uri.IdnHost, spec.Uri.Port);
+        var key = string.Concat(scheme, "://", host, ":", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var http2 = _proxy is null && (scheme == Uri.UriSchemeHttps ? _options.EnableHttp2 : _options.Http2PriorKnowledge);
         if (http2 && !_http2.IsHttp1Only(key))
         {
-            return _http2.Acquire(key, scheme, () => Endpoint(scheme, host, port))
-                .AddCallback(connection => connection is null ? SendHttp1(spec, key, scheme, host, port, retried) : connection.Request(spec))
-                .AddErrback(error => error is RequestNotProcessedException && notProcessed < MaxNotProcessedRetries && spec.Body is null or BytesBodyProducer
-                    ? Send(spec, retried, notProcessed + 1)
-                    : Deferred.Fail<HttpResponse>(error));
+            return SendHttp2(spec, key, scheme, host, port, retried, notProcessed);
         }
 
         return SendHttp1(spec, key, scheme, host, port, retried);
     }
 
+    // Apart from Send so that the HTTP/1.1 path allocates no closure (captured parameters are hoisted to method entry).
+    private Deferred<HttpResponse> SendHttp2(HttpRequestSpec spec, string key, string scheme, string host, int port, bool retried, int notProcessed) =>
+        _http2.Acquire(key, scheme, () => Endpoint(scheme, host, port))
+            .AddCallback(connection => connection is null ? SendHttp1(spec, key, scheme, host, port, retried) : connection.Request(spec))
+            .AddErrback(error => error is RequestNotProcessedException && notProcessed < MaxNotProcessedRetries && spec.Body is null or BytesBodyProducer
+                ? Send(spec, retried, notProcessed + 1)
+                : Deferred.Fail<HttpResponse>(error));
+
     private Deferred<HttpResponse> SendHttp1(HttpRequestSpec spec, string key, string scheme, string host, int port, bool retried)
     {
+        var retriable = !retried && spec.Body is null && Idempotent.Contains(spec.Method);
+        if (_pool.TakeIdle(key) is { } idle)
+        {
+            // The common case: a pooled connection, used at once (no Deferred, callback or closure for acquiring it).
+            var response = idle.Request(spec);
+            return retriable ? RetryIfStale(response, spec) : response;
+        }
+
+        return Connect(spec, key, scheme, host, port, retriable);
+    }
+
+    // Apart from SendHttp1 so that its fast path allocates no closure (captured parameters are hoisted to method entry).
+    private Deferred<HttpResponse> Connect(HttpRequestSpec spec, string key, string scheme, string host, int port, bool retriable)
+    {
         HttpClientProtocol? used = null;
-        return _pool.Acquire(key, () => Endpoint(scheme, host, port))
+        var connecting = _pool.Acquire(key, () => Endpoint(scheme, host, port))
             .AddCallback(protocol =>
             {
                 used = protocol;
                 return protocol.Request(spec);
-            })
-            .AddErrback(error =>
-            {
-                if (error is ResponseNeverReceivedException && !retried && used is { Reused: true } && spec.Body is null && Idempotent.Contains(spec.Method))
-                {
-                    return Send(spec, retried: true);
-                }
-
-                return Deferred.Fail<HttpResponse>(error);
             });
+        return retriable ? connecting.AddErrback(error => used is { Reused: true } ? Retry(error, spec) : Deferred.Fail<HttpResponse>(error)) : connecting;
     }
+
+    /// <summary>A request on a reused connection that closed before any response byte is sent again once.</summary>
+    private Deferred<HttpResponse> RetryIfStale(Deferred<HttpResponse> response, HttpRequestSpec spec) =>
+        response.AddErrback(error => Retry(error, spec));
+
+    private Deferred<HttpResponse> Retry(Exception error, HttpRequestSpec spec) =>
+        error is ResponseNeverReceivedException ? Send(spec, retried: true) : Deferred.Fail<HttpResponse>(error);
 
     private IStreamClientEndpoint Endpoint(string scheme, string host, int port)
     {
-        var tcp = new HostnameEndpoint(_reactor, host, port, _options.Resolver, _options.ConnectTimeout);
         if (scheme != Uri.UriSchemeHttps)
         {
-            return tcp;
+            return new HostnameEndpoint(_reactor, host, port, _options.Resolver, _options.ConnectTimeout);
         }
+
+        // https through a proxy: TLS to the origin (its name for SNI and verification) inside a CONNECT tunnel.
+        IStreamClientEndpoint tcp = _proxy is { } proxy
+            ? new HttpProxyTunnelEndpoint(new HostnameEndpoint(_reactor, proxy.IdnHost, proxy.Port, _options.Resolver, _options.ConnectTimeout), host, port, _proxyAuthorization, _reactor, _options.ConnectTimeout)
+            : new HostnameEndpoint(_reactor, host, port, _options.Resolver, _options.ConnectTimeout);
 
         var tls = _options.TlsOptionsForHost?.Invoke(host) ?? TlsOptions.Client(host);
         if (tls.ApplicationProtocols.Count == 0)

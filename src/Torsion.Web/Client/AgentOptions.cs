@@ -17,7 +17,7 @@ public sealed class AgentOptions
     /// <summary>How long an idle persistent connection stays in the pool. Default 60 s.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long connecting (TCP, not TLS) may take. Default 30 s.</summary>
+    /// <summary>How long connecting (TCP, not TLS) may take, and a proxy's answer to CONNECT. Default 30 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long from sending a request to the response head; null: no limit. Default 100 s (as HttpClient).</summary>

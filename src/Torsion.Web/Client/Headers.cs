@@ -8,21 +8,40 @@ namespace Torsion.Web.Client;
 /// </summary>
 public sealed class Headers : IEnumerable<KeyValuePair<string, string>>
 {
-    private readonly List<KeyValuePair<string, string>> _fields = [];
+    private readonly List<KeyValuePair<string, string>> _fields;
 
     /// <summary>An empty set of fields.</summary>
     public Headers()
     {
+        _fields = [];
     }
 
     /// <summary>A copy of <paramref name="fields"/>.</summary>
     public Headers(IEnumerable<KeyValuePair<string, string>> fields)
     {
         ArgumentNullException.ThrowIfNull(fields);
+        _fields = [];
         foreach (var field in fields)
         {
             Add(field.Key, field.Value);
         }
+    }
+
+    private Headers(int capacity)
+    {
+        _fields = new List<KeyValuePair<string, string>>(capacity);
+    }
+
+    /// <summary>A copy of fields the response parser already checked (token names, no CR/LF/NUL in values).</summary>
+    internal static Headers FromParsed(IReadOnlyList<KeyValuePair<string, string>> parsed)
+    {
+        var headers = new Headers(parsed.Count);
+        for (var i = 0; i < parsed.Count; i++)
+        {
+            headers._fields.Add(parsed[i]);
+        }
+
+        return headers;
     }
 
     /// <summary>How many fields there are.</summary>
@@ -34,7 +53,7 @@ public sealed class Headers : IEnumerable<KeyValuePair<string, string>>
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(value);
-        if (name.Length == 0 || name.Any(c => c > 0x7F || !global::Torsion.Web.Http.HttpRequestParser.IsTokenChar((byte)c)))
+        if (!IsToken(name))
         {
             throw new ArgumentException($"The header name '{name}' is not an HTTP token.", nameof(name));
         }
@@ -46,6 +65,25 @@ public sealed class Headers : IEnumerable<KeyValuePair<string, string>>
 
         _fields.Add(new(name, value));
         return this;
+    }
+
+    /// <summary>Whether <paramref name="text"/> is an HTTP token (RFC 9110 section 5.6.2): a field name or a method.</summary>
+    internal static bool IsToken(string text)
+    {
+        if (text.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (var c in text)
+        {
+            if (c > 0x7F || !global::Torsion.Web.Http.HttpRequestParser.IsTokenChar((byte)c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Replaces every field named <paramref name="name"/> by one with <paramref name="value"/>.</summary>

@@ -23,7 +23,11 @@ internal sealed class HttpClientProtocol : Protocol
     private HttpRequestSpec? _request;
     private Deferred<HttpResponse>? _response;
     private ConnectionBody? _body;
+    private readonly Action<Deferred<HttpResponse>> _abortOnCancel;
+    private readonly Action _abort;
+    private readonly Action _timerFired;
     private IDelayedCall? _timer;
+    private double _deadline;
     private bool _requestWritten;
     private bool _responseComplete;
     private bool _keepAlive;
@@ -36,6 +40,9 @@ internal sealed class HttpClientProtocol : Protocol
         _time = time;
         _responseTimeout = responseTimeout;
         _parser = new HttpResponseParser(limits);
+        _abortOnCancel = _ => Transport.AbortConnection();
+        _abort = () => Transport.AbortConnection();
+        _timerFired = TimerFired;
     }
 
     /// <summary>Called when the connection can carry another request.</summary>
@@ -71,7 +78,7 @@ internal sealed class HttpClientProtocol : Protocol
         _keepAlive = false;
         _body = null;
         _parser.ExpectResponseTo(request.Method);
-        var response = _response = new Deferred<HttpResponse>(_ => Transport.AbortConnection());
+        var response = _response = new Deferred<HttpResponse>(_abortOnCancel);
         WriteHead(request);
         if (request.Body is { } producer)
         {
@@ -107,15 +114,32 @@ internal sealed class HttpClientProtocol : Protocol
 
         if (_responseTimeout is { } timeout && _response is { Called: false })
         {
-            _timer = _time.CallLater(timeout, () =>
-            {
-                _timer = null;
-                FailResponse(new TimeoutException($"No response to {request.Method} {request.Uri} within {timeout.TotalSeconds:0.###} s."));
-                Transport.AbortConnection();
-            });
+            // One timer per connection, not one per request: a request moves the deadline, and a timer that fires
+            // early (it was set for an earlier request) sets itself again for the rest.
+            _deadline = _time.Seconds() + timeout.TotalSeconds;
+            _timer ??= _time.CallLater(timeout, _timerFired);
         }
 
         return response;
+    }
+
+    private void TimerFired()
+    {
+        _timer = null;
+        if (_response is null || _request is not { } request || _lost)
+        {
+            return;
+        }
+
+        var left = _deadline - _time.Seconds();
+        if (left > 0.0005)
+        {
+            _timer = _time.CallLater(TimeSpan.FromSeconds(left), _timerFired);
+            return;
+        }
+
+        FailResponse(new TimeoutException($"No response to {request.Method} {request.Uri} within {_responseTimeout!.Value.TotalSeconds:0.###} s."));
+        Transport.AbortConnection();
     }
 
     private void WriteHead(HttpRequestSpec request)
@@ -129,7 +153,14 @@ internal sealed class HttpClientProtocol : Protocol
         if (!request.Headers.Contains("Host"))
         {
             Append(head, "Host: ");
-            Append(head, request.Uri.IsDefaultPort ? request.Uri.IdnHost : $"{request.Uri.IdnHost}:{request.Uri.Port}");
+            Append(head, request.Uri.IdnHost);
+            if (!request.Uri.IsDefaultPort)
+            {
+                Append(head, ":");
+                request.Uri.Port.TryFormat(head.GetSpan(11), out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+                head.Advance(written);
+            }
+
             Append(head, "\r\n");
         }
 
@@ -275,16 +306,12 @@ internal sealed class HttpClientProtocol : Protocol
             return;
         }
 
-        CancelTimer();
-        var headers = new Headers();
-        foreach (var field in head.Fields)
-        {
-            headers.Add(field.Key, field.Value);
-        }
+        // The timer (if any) stays for the next request on this connection; without a pending response it does nothing.
+        var headers = Headers.FromParsed(head.Fields);
 
         _keepAlive = head.KeepAlive;
         long? length = head.NoBody ? 0 : head.ContentLength >= 0 ? head.ContentLength : null;
-        _body = new ConnectionBody(Transport, () => Transport.AbortConnection());
+        _body = new ConnectionBody(Transport, _abort);
         var request = _request!;
         var response = new HttpResponse(request.Method, request.Uri, head.Version, head.StatusCode, head.ReasonPhrase, headers, length, _body);
         var deferred = _response;

@@ -24,20 +24,9 @@ internal sealed class HttpConnectionPool(IReactorTime time, AgentOptions options
             _hosts[key] = host = new HostConnections();
         }
 
-        while (host.Idle.Count > 0)
+        if (TakeIdle(host) is { } idle)
         {
-            var (protocol, timer) = host.Idle[^1];
-            host.Idle.RemoveAt(host.Idle.Count - 1);
-            if (timer.Active)
-            {
-                timer.Cancel();
-            }
-
-            if (!protocol.IsLost)
-            {
-                host.Active++;
-                return Deferred.Succeed(protocol);
-            }
+            return Deferred.Succeed(idle);
         }
 
         if (host.Active < options.MaxConnectionsPerHost)
@@ -80,6 +69,30 @@ internal sealed class HttpConnectionPool(IReactorTime time, AgentOptions options
 
     /// <summary>Offers an adopted connection, now connected, for requests.</summary>
     public void Offer(HttpClientProtocol protocol) => protocol.Reusable?.Invoke(protocol);
+
+    /// <summary>An idle connection for <paramref name="key"/>, now counted as busy, or null when there is none.</summary>
+    public HttpClientProtocol? TakeIdle(string key) => _hosts.TryGetValue(key, out var host) ? TakeIdle(host) : null;
+
+    private static HttpClientProtocol? TakeIdle(HostConnections host)
+    {
+        while (host.Idle.Count > 0)
+        {
+            var (protocol, timer) = host.Idle[^1];
+            host.Idle.RemoveAt(host.Idle.Count - 1);
+            if (timer.Active)
+            {
+                timer.Cancel();
+            }
+
+            if (!protocol.IsLost)
+            {
+                host.Active++;
+                return protocol;
+            }
+        }
+
+        return null;
+    }
 
     private Deferred<HttpClientProtocol> Open(string key, HostConnections host, Func<IStreamClientEndpoint> endpoint)
     {

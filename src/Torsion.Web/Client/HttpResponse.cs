@@ -149,10 +149,14 @@ public sealed class HttpResponse
         return null;
     }
 
-    /// <summary>Gathers a body into one array, bounded.</summary>
+    /// <summary>Gathers a body into one array, bounded; a body of known length up to 1 MiB goes straight into its array.</summary>
     private sealed class BodyCollector(long maxSize, HttpResponse response) : Protocol
     {
-        private readonly MemoryStream _buffer = new();
+        private const long MaxPreallocated = 1024 * 1024;
+
+        private byte[]? _exact = response.Length is { } n && n <= maxSize && n <= MaxPreallocated ? (n == 0 ? [] : new byte[n]) : null;
+        private int _filled;
+        private MemoryStream? _buffer;
 
         public Deferred<byte[]> Result { get; } = new();
 
@@ -163,11 +167,26 @@ public sealed class HttpResponse
                 return;
             }
 
-            if (_buffer.Length + data.Length > maxSize)
+            if (_exact is { } exact && _filled + data.Length <= exact.Length)
+            {
+                data.CopyTo(exact.AsSpan(_filled));
+                _filled += data.Length;
+                return;
+            }
+
+            var buffered = _buffer?.Length ?? _filled;
+            if (buffered + data.Length > maxSize)
             {
                 Result.Errback(new ResponseFailedException($"The body of {response} is larger than {maxSize} bytes."));
                 Transport.StopProducing();
                 return;
+            }
+
+            if (_buffer is null)
+            {
+                _buffer = new MemoryStream();
+                _buffer.Write(_exact.AsSpan(0, _filled));
+                _exact = null;
             }
 
             _buffer.Write(data);
@@ -180,13 +199,17 @@ public sealed class HttpResponse
                 return;
             }
 
-            if (reason is ResponseDoneException)
+            if (reason is not ResponseDoneException)
             {
-                Result.Callback(_buffer.ToArray());
+                Result.Errback(reason);
+            }
+            else if (_exact is { } exact && _filled == exact.Length)
+            {
+                Result.Callback(exact);
             }
             else
             {
-                Result.Errback(reason);
+                Result.Callback(_buffer?.ToArray() ?? _exact.AsSpan(0, _filled).ToArray());
             }
         }
     }

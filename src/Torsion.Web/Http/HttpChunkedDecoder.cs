@@ -3,8 +3,10 @@ namespace Torsion.Web.Http;
 /// <summary>
 /// Decodes a chunked message body (RFC 9112 section 7.1): chunk-size lines with extensions, chunk data and its CRLF,
 /// then the trailer section. Shared by <see cref="HttpRequestParser"/> and <see cref="HttpResponseParser"/>; pure, no IO.
+/// Trailer lines are checked as fields (RFC 9112 section 7.1.2: "field-line", parsed as header fields) in requests and
+/// responses alike: a token name, a colon, no obs-fold, no control character. Their content is then dropped.
 /// </summary>
-internal sealed class HttpChunkedDecoder(HttpParserLimits limits, bool validateTrailerFields, string bodyTooLargeMessage)
+internal sealed class HttpChunkedDecoder(HttpParserLimits limits, string bodyTooLargeMessage)
 {
     private const byte CR = (byte)'\r';
     private const byte LF = (byte)'\n';
@@ -199,7 +201,7 @@ internal sealed class HttpChunkedDecoder(HttpParserLimits limits, bool validateT
                     {
                         return Fail(400, "A trailer line ends with a bare LF.");
                     }
-                    else if (validateTrailerFields && _lineLength == 0 && b is (byte)' ' or (byte)'\t')
+                    else if (_lineLength == 0 && b is (byte)' ' or (byte)'\t')
                     {
                         return Fail(400, "obs-fold in the trailer fields is not accepted.");
                     }
@@ -209,21 +211,18 @@ internal sealed class HttpChunkedDecoder(HttpParserLimits limits, bool validateT
                     }
                     else
                     {
-                        if (validateTrailerFields)
+                        if (b == (byte)':' && !_trailerColon)
                         {
-                            if (b == (byte)':' && !_trailerColon)
+                            if (_lineLength == 0)
                             {
-                                if (_lineLength == 0)
-                                {
-                                    return Fail(400, "A trailer line has no field name.");
-                                }
+                                return Fail(400, "A trailer line has no field name.");
+                            }
 
-                                _trailerColon = true;
-                            }
-                            else if (!_trailerColon && !HttpRequestParser.IsTokenChar(b))
-                            {
-                                return Fail(400, "A trailer field name has a character that is not allowed in a token.");
-                            }
+                            _trailerColon = true;
+                        }
+                        else if (!_trailerColon && !HttpRequestParser.IsTokenChar(b))
+                        {
+                            return Fail(400, "A trailer field name has a character that is not allowed in a token.");
                         }
 
                         _lineLength++;
@@ -291,7 +290,7 @@ internal sealed class HttpChunkedDecoder(HttpParserLimits limits, bool validateT
             return HttpParseResult.MessageComplete;
         }
 
-        if (validateTrailerFields && !_trailerColon)
+        if (!_trailerColon)
         {
             return Fail(400, "A trailer line has no colon.");
         }

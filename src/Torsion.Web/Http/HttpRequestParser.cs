@@ -41,7 +41,7 @@ public sealed class HttpRequestParser
     public HttpRequestParser(HttpParserLimits? limits = null)
     {
         _limits = limits ?? HttpParserLimits.Default;
-        _chunked = new HttpChunkedDecoder(_limits, validateTrailerFields: true, "The chunked request body is larger than the limit.");
+        _chunked = new HttpChunkedDecoder(_limits, "The chunked request body is larger than the limit.");
     }
 
     private enum State

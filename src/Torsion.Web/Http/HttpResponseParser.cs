@@ -36,7 +36,7 @@ public sealed class HttpResponseParser
     public HttpResponseParser(HttpParserLimits? limits = null)
     {
         _limits = limits ?? ClientLimits;
-        _chunked = new HttpChunkedDecoder(_limits, validateTrailerFields: false, "The chunked response body is larger than the limit.");
+        _chunked = new HttpChunkedDecoder(_limits, "The chunked response body is larger than the limit.");
     }
 
     private enum State
@@ -54,6 +54,37 @@ public sealed class HttpResponseParser
 
     /// <summary>After <see cref="HttpParseResult.Error"/>: what was wrong.</summary>
     public string? ErrorMessage { get; private set; }
+
+    // The strings of the previous response's head, by position: a connection's responses mostly repeat their field
+    // names and many values (Server, Content-Type, Date within a second), so equal bytes reuse the string.
+    private string? _reason;
+    private string?[] _names = [];
+    private string?[] _values = [];
+
+    private static string Reuse(ref string? cached, ReadOnlySpan<byte> bytes)
+    {
+        if (cached is { } s && s.Length == bytes.Length && Ascii.Equals(bytes, s))
+        {
+            return s;
+        }
+
+        return cached = Encoding.Latin1.GetString(bytes);
+    }
+
+    private static string Reuse(ref string?[] cache, int index, ReadOnlySpan<byte> bytes)
+    {
+        if (index >= cache.Length)
+        {
+            if (index >= 64)
+            {
+                return Encoding.Latin1.GetString(bytes);
+            }
+
+            Array.Resize(ref cache, Math.Max(8, cache.Length * 2));
+        }
+
+        return Reuse(ref cache[index], bytes);
+    }
 
     /// <summary>Whether any byte of the current response was seen.</summary>
     public bool InMessage => _state != State.Head || _searchFrom > 0;
@@ -300,7 +331,7 @@ public sealed class HttpResponseParser
 
         head.Version = version;
         head.StatusCode = ((code[0] - '0') * 100) + ((code[1] - '0') * 10) + (code[2] - '0');
-        head.ReasonPhrase = Encoding.Latin1.GetString(reason);
+        head.ReasonPhrase = Reuse(ref _reason, reason);
 
         long contentLength = -1;
         var transferEncoding = false;
@@ -378,7 +409,7 @@ public sealed class HttpResponseParser
                     break;
             }
 
-            head.Add(Encoding.Latin1.GetString(name), Encoding.Latin1.GetString(value));
+            head.Add(Reuse(ref _names, head.Fields.Count, name), Reuse(ref _values, head.Fields.Count, value));
         }
 
         var status = head.StatusCode;

@@ -57,6 +57,15 @@ public sealed class AgentHttp2KestrelTests : IDisposable
     }
 
     [Fact]
+    public void Without_the_ca_the_h2_connection_is_refused_with_the_certificate_error()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => Run(async () =>
+            await new Agent(_reactor.Reactor).Request("GET", new Uri(Tls("/protocol")))));
+        Assert.IsType<TlsException>(error);
+        Assert.Contains("server certificate verification failed: unknown issuer", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Disabling_http2_falls_back_to_http1_over_tls()
     {
         var (text, version) = Run(async () =>

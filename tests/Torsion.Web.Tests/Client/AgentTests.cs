@@ -153,6 +153,62 @@ public sealed class AgentTests
     }
 
     [Fact]
+    public void Response_timeout_of_a_reused_connection_counts_from_its_own_request()
+    {
+        var agent = NewAgent(new AgentOptions { ResponseTimeout = TimeSpan.FromSeconds(3) });
+        var first = agent.Request("GET", new Uri("http://127.0.0.1/1"));
+        var t = Win(0);
+        _reactor.Clock.Advance(TimeSpan.FromSeconds(2));
+        Answer(t, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        Result(Result(first).ReadBody());
+        var second = agent.Request("GET", new Uri("http://127.0.0.1/2"));
+        _reactor.Clock.Advance(TimeSpan.FromSeconds(1)); // 3 s after the first request, 1 s after the second
+        Assert.False(t.Aborted);
+        _reactor.Clock.Advance(TimeSpan.FromSeconds(1.9));
+        Assert.False(t.Aborted);
+        _reactor.Clock.Advance(TimeSpan.FromSeconds(0.1));
+        Assert.Equal("No response to GET http://127.0.0.1/2 within 3 s.", Assert.IsType<TimeoutException>(Failure(second)).Message);
+        Assert.True(t.Aborted);
+    }
+
+    [Fact]
+    public void Idle_connection_is_not_timed_out_by_the_response_timer()
+    {
+        var agent = NewAgent(new AgentOptions { ResponseTimeout = TimeSpan.FromSeconds(3), IdleTimeout = TimeSpan.FromSeconds(60) });
+        var first = agent.Request("GET", new Uri("http://127.0.0.1/1"));
+        var t = Win(0);
+        Answer(t, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        Result(Result(first).ReadBody());
+        _reactor.Clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.False(t.Aborted);
+        Assert.False(t.Disconnecting);
+    }
+
+    [Fact]
+    public void Body_of_known_length_above_the_preallocation_limit_is_read_whole()
+    {
+        var d = NewAgent().Request("GET", new Uri("http://127.0.0.1/"));
+        var t = Win(0);
+        var body = Enumerable.Range(0, 3 * 1024 * 1024).Select(i => (byte)(i * 7)).ToArray();
+        Answer(t, $"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\n\r\n");
+        var read = Result(d).ReadBody();
+        for (var i = 0; i < body.Length; i += 100_000)
+        {
+            t.Protocol!.DataReceived(body.AsSpan(i, Math.Min(100_000, body.Length - i)));
+        }
+
+        Assert.Equal(body, Result(read));
+    }
+
+    [Fact]
+    public void Empty_body_of_known_length_reads_as_an_empty_array()
+    {
+        var d = NewAgent().Request("GET", new Uri("http://127.0.0.1/"));
+        Answer(Win(0), "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        Assert.Empty(Result(Result(d).ReadBody()));
+    }
+
+    [Fact]
     public void Connect_timeout_is_passed_to_the_connection_attempt()
     {
         NewAgent(new AgentOptions { ConnectTimeout = TimeSpan.FromSeconds(7) }).Request("GET", new Uri("http://127.0.0.1/"));
@@ -320,6 +376,21 @@ public sealed class AgentTests
         var error = Assert.IsType<ResponseFailedException>(Failure(d));
         Assert.Equal("The response to GET http://127.0.0.1/ is malformed: The response has both Content-Length and Transfer-Encoding (a sign of response smuggling).", error.Message);
         Assert.True(t.Aborted);
+    }
+
+    [Fact]
+    public void Malformed_trailer_fails_the_reader_and_the_connection_is_not_reused()
+    {
+        var agent = NewAgent();
+        var d = agent.Request("GET", new Uri("http://127.0.0.1/"));
+        var t = Win(0);
+        Answer(t, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nnot a field\r\n\r\n");
+        var error = Assert.IsType<ResponseFailedException>(Failure(Result(d).ReadBody()));
+        Assert.Equal("The response to GET http://127.0.0.1/ is malformed: A trailer field name has a character that is not allowed in a token.", error.Message);
+        Assert.True(t.Aborted);
+        t.DeliverConnectionLost(new ConnectionLostException());
+        agent.Request("GET", new Uri("http://127.0.0.1/again"));
+        Assert.Equal(2, _reactor.TcpClients.Count);
     }
 
     [Fact]

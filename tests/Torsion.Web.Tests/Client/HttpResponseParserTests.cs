@@ -295,6 +295,49 @@ public sealed class HttpResponseParserTests
     public void Chunked_body_above_the_limit_is_rejected() =>
         Assert.Equal("The chunked response body is larger than the limit.", Error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n", limits: new HttpParserLimits { MaxBodySize = 10 }));
 
+    [Theory]
+    [InlineData("NoColon\r\n\r\n", "A trailer line has no colon.")]
+    [InlineData(": empty-name\r\n\r\n", "A trailer line has no field name.")]
+    [InlineData("Bad Name: x\r\n\r\n", "A trailer field name has a character that is not allowed in a token.")]
+    [InlineData("X-A: 1\r\n folded\r\n\r\n", "obs-fold in the trailer fields is not accepted.")]
+    [InlineData("X-A: 1\u0001\r\n\r\n", "A trailer field contains a control character.")]
+    [InlineData("X-A: 1\n\r\n", "A trailer line ends with a bare LF.")]
+    [InlineData("X-A: 1\rX\r\n\r\n", "A trailer line has a bare CR.")]
+    public void Malformed_trailer_line_is_rejected(string trailer, string expected) =>
+        Assert.Equal(expected, Error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n" + trailer));
+
+    [Fact]
+    public void Well_formed_trailers_are_accepted_and_dropped()
+    {
+        var (responses, error) = Feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-Checksum: 42\r\nEmpty:\r\n\r\n");
+        Assert.Null(error);
+        Assert.Equal("a", Assert.Single(responses).Body);
+    }
+
+    [Fact]
+    public void Equal_field_strings_of_successive_responses_are_reused_and_different_ones_are_not()
+    {
+        var parser = new HttpResponseParser();
+        (string Reason, IReadOnlyList<KeyValuePair<string, string>> Fields) ParseOne(string text)
+        {
+            parser.ExpectResponseTo("GET");
+            Assert.Equal(HttpParseResult.HeadComplete, parser.Parse(Encoding.Latin1.GetBytes(text), out _, out _));
+            return (parser.Head.ReasonPhrase, parser.Head.Fields.ToList());
+        }
+
+        var first = ParseOne("HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 13\r\n\r\n");
+        var second = ParseOne("HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 14\r\n\r\n");
+        var third = ParseOne("HTTP/1.1 404 Not Found\r\ncontent-length: 14\r\nServer: nginx\r\n\r\n");
+        Assert.Same(first.Reason, second.Reason);
+        Assert.Same(first.Fields[0].Key, second.Fields[0].Key);
+        Assert.Same(first.Fields[0].Value, second.Fields[0].Value);
+        Assert.Same(first.Fields[1].Key, second.Fields[1].Key);
+        Assert.Equal("13", first.Fields[1].Value);
+        Assert.Equal("14", second.Fields[1].Value);
+        Assert.Equal("Not Found", third.Reason);
+        Assert.Equal([new("content-length", "14"), new("Server", "nginx")], third.Fields);
+    }
+
     [Fact]
     public void Large_trailers_are_rejected() =>
         Assert.Equal("The trailer fields are larger than the limit.", Error("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: " + new string('y', 200), limits: new HttpParserLimits { MaxHeaderSize = 100 }));

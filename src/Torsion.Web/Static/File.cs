@@ -17,8 +17,10 @@ namespace Torsion.Web.Static;
 /// <see cref="AllowSymlinksOutside"/>) symbolic links leading out of the root all give 404.
 /// </summary>
 /// <remarks>
-/// Bodies up to <see cref="SmallFileSize"/> are read whole; larger ones are streamed by a FileSender registered as a
-/// producer, so a slow client pauses the disk reads (sendfile(2) is not used: transports do not expose their socket).
+/// Bodies of at least <see cref="SendFileThreshold"/> bytes (full 200 and single-range 206, uncompressed) are sent by the
+/// connection itself from the file (sendfile(2), <see cref="Transports.IFileRegionTransport"/>) when it can (HTTP/1.x
+/// over TCP or Unix, not TLS or HTTP/2). Otherwise bodies up to <see cref="SmallFileSize"/> are read whole and larger
+/// ones are streamed by a FileSender registered as a producer, so a slow client pauses the disk reads.
 /// Compressed variants of files up to <see cref="MaxCompressSize"/> are made once, synchronously, and cached in memory
 /// (keyed by path, length, modification time and coding; bounded by <see cref="CompressCacheSize"/>).
 /// </remarks>
@@ -65,6 +67,12 @@ public sealed class File : Resource
 
     /// <summary>Largest file read whole into memory; larger files are streamed under flow control. Default 64 KiB.</summary>
     public int SmallFileSize { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// Smallest body sent from the file by the connection (sendfile(2)) where it can; smaller bodies are read and
+    /// written. Default 16 KiB; <see cref="long.MaxValue"/> never uses it.
+    /// </summary>
+    public long SendFileThreshold { get; init; } = 16 * 1024;
 
     /// <summary>Media types by extension (a copy of <see cref="MimeTypes.CreateTable"/>; add to it).</summary>
     public Dictionary<string, string> ContentTypes { get; } = MimeTypes.CreateTable();
@@ -304,6 +312,23 @@ public sealed class File : Resource
 
     private RenderResult Send(Request request, string path, long start, long length)
     {
+        if (length >= SendFileThreshold && request.Response.CanWriteFile)
+        {
+            try
+            {
+                using var handle = System.IO.File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                if (request.TryWriteFile(handle, start, length))
+                {
+                    // The connection holds its own reference on the file until the region is sent.
+                    return FileRegionDrain.WhenSent(request);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Forbidden(request);
+            }
+        }
+
         FileStream stream;
         try
         {

@@ -90,6 +90,13 @@ public sealed class File : Resource
             return NotFound(request);
         }
 
+        // One stat answers "file?" (FileInfo caches it for ServeFile); only what is not a file is asked "folder?".
+        var file = new FileInfo(path);
+        if (file.Exists)
+        {
+            return ServeFile(request, path, file);
+        }
+
         if (Directory.Exists(path))
         {
             if (!request.Path.EndsWith('/'))
@@ -102,9 +109,10 @@ public sealed class File : Resource
             foreach (var index in IndexNames)
             {
                 var candidate = Real(Path.Combine(path, index));
-                if (candidate is not null && System.IO.File.Exists(candidate))
+                var indexFile = candidate is null ? null : new FileInfo(candidate);
+                if (indexFile is { Exists: true })
                 {
-                    return ServeFile(request, candidate);
+                    return ServeFile(request, candidate!, indexFile);
                 }
             }
 
@@ -117,7 +125,7 @@ public sealed class File : Resource
             return Listing(request, path);
         }
 
-        return System.IO.File.Exists(path) ? ServeFile(request, path) : NotFound(request);
+        return NotFound(request);
     }
 
     /// <summary>The full path a request's remaining segments name inside the root, or null when they try to leave it.</summary>
@@ -181,18 +189,15 @@ public sealed class File : Resource
         foreach (var part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
         {
             current = Path.Combine(current, part);
-            FileSystemInfo info = new FileInfo(current);
-            if (!info.Exists && Directory.Exists(current))
-            {
-                info = new DirectoryInfo(current);
-            }
 
-            if (info.LinkTarget is null)
+            // One lstat per component: only a symbolic link (ReparsePoint on Unix) has a target to read; a missing
+            // component (attributes -1) has none either, and LinkTarget says so.
+            var info = new FileInfo(current);
+            if (!info.Attributes.HasFlag(FileAttributes.ReparsePoint) || info.LinkTarget is not { } target)
             {
                 continue;
             }
 
-            var target = info.LinkTarget;
             var resolved = Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(Path.GetDirectoryName(current) ?? "/", target));
             var real = RealPath(resolved, depth + 1);
             if (real is null)
@@ -212,24 +217,20 @@ public sealed class File : Resource
 
     private static RenderResult Forbidden(Request request) => ErrorPage.Forbidden().Render(request);
 
-    private RenderResult ServeFile(Request request, string path)
+    private RenderResult ServeFile(Request request, string path, FileInfo info)
     {
-        FileInfo info;
+        long length;
+        DateTime modified;
         try
         {
-            info = new FileInfo(path);
-            if (!info.Exists)
-            {
-                return NotFound(request);
-            }
+            length = info.Length;
+            modified = info.LastWriteTimeUtc;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return Forbidden(request);
         }
 
-        var length = info.Length;
-        var modified = info.LastWriteTimeUtc;
         var etag = $"\"{modified.Ticks:x}-{length:x}\"";
         var contentType = ContentTypes.TryGetValue(Path.GetExtension(path), out var type) ? type : MimeTypes.Default;
         var lastModified = modified.ToString("r", CultureInfo.InvariantCulture);

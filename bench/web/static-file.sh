@@ -24,7 +24,8 @@ cli="$repo/src/Torsion.Cli/bin/Release/net10.0/Torsion.Cli.dll"
 work="$(mktemp -d /tmp/torsion-static-bench.XXXXXX)"
 pid=""
 cleanup() {
-  if [ -n "$pid" ]; then kill -TERM -- "-$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  # measure runs in a subshell: the server it started, if any, is named in $work/pid.
+  if [ -s "$work/pid" ]; then kill -TERM -- "-$(cat "$work/pid")" 2>/dev/null || true; sleep 0.5; kill -KILL -- "-$(cat "$work/pid")" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -33,6 +34,26 @@ file="1m.bin"
 head -c "$(numfmt --from=iec "${SIZE^^}")" /dev/urandom > "$work/www/$file"
 chmod 755 "$work" "$work/www"   # nginx's worker runs as another user (www-data) when started as root
 chmod 644 "$work/www/$file"
+
+# CPU ticks (user + system) of every process in process group $1 (the server and its workers).
+cpu_ticks() {
+  python3 - "$1" <<'PY'
+import os, sys
+group, total = int(sys.argv[1]), 0
+for p in os.listdir("/proc"):
+    if not p.isdigit():
+        continue
+    try:
+        stat = open(f"/proc/{p}/stat").read()
+    except OSError:
+        continue
+    fields = stat[stat.rfind(")") + 2:].split()
+    if int(fields[2]) == group:
+        total += int(fields[11]) + int(fields[12])
+print(total)
+PY
+}
+hz="$(getconf CLK_TCK)"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -72,6 +93,7 @@ start() { # NAME PORT
     nginx) setsid taskset -c "$SERVER_CPU" "$NGINX" -p "$work/nginx" -c "$(nginx_conf "$2")" -e stderr >"$work/$1.log" 2>&1 & ;;
   esac
   pid=$!
+  echo "$pid" > "$work/pid"
   for _ in $(seq 300); do
     if curl -sf -o /dev/null "http://127.0.0.1:$2/$file"; then return 0; fi
     sleep 0.1
@@ -85,6 +107,7 @@ stop() {
   kill -KILL -- "-$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   pid=""
+  : > "$work/pid"
 }
 
 measure() { # NAME -> requests/s
@@ -94,30 +117,34 @@ measure() { # NAME -> requests/s
   curl -s -o "$work/got" "$url"
   cmp -s "$work/got" "$work/www/$file" || { echo "static-file.sh: $1 served other bytes than the file" >&2; exit 1; }
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d2s "$url" >/dev/null
+  local before; before="$(cpu_ticks "$pid")"
   local out; out="$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" "$url")"
+  local after; after="$(cpu_ticks "$pid")"
   stop
   echo "$out" >> "$work/wrk-$1.txt"
   if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "static-file.sh: $1: $(grep 'Non-2xx\|Socket errors' <<<"$out")" >&2; fi
-  awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
+  # "req/s req-per-server-CPU-second": the second moves less when other work shares the machine.
+  awk -v ticks="$((after - before))" -v hz="$hz" '/ requests in / { n = $1 } /^Requests\/sec:/ { r = $2 } END { printf "%s %.0f\n", r, (ticks > 0 ? n / (ticks / hz) : 0) }' <<<"$out"
 }
 
-declare -a torsion nginx
+declare -a torsion nginx torsion_cpu nginx_cpu
 for run in $(seq "$RUNS"); do
   # Alternate who goes first, so that a drift of the machine does not hit one server only.
   if (( run % 2 )); then order=(torsion nginx); else order=(nginx torsion); fi
   for name in "${order[@]}"; do
-    rps="$(measure "$name")"
-    echo "run $run $name: $rps req/s" >&2
-    if [ "$name" = torsion ]; then torsion+=("$rps"); else nginx+=("$rps"); fi
+    read -r rps per_cpu <<<"$(measure "$name")"
+    echo "run $run $name: $rps req/s, $per_cpu req per server CPU-second" >&2
+    if [ "$name" = torsion ]; then torsion+=("$rps"); torsion_cpu+=("$per_cpu"); else nginx+=("$rps"); nginx_cpu+=("$per_cpu"); fi
   done
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-t="$(median "${torsion[@]}")"
-n="$(median "${nginx[@]}")"
-echo "| server | req/s (median of $RUNS) | MiB/s | runs |"
-echo "|---|---|---|---|"
-echo "| torsion web | $t | $(awk -v r="$t" -v s="$(stat -c %s "$work/www/$file")" 'BEGIN { printf "%.0f", r * s / 1048576 }') | ${torsion[*]} |"
-echo "| nginx | $n | $(awk -v r="$n" -v s="$(stat -c %s "$work/www/$file")" 'BEGIN { printf "%.0f", r * s / 1048576 }') | ${nginx[*]} |"
+bytes="$(stat -c %s "$work/www/$file")"
+t="$(median "${torsion[@]}")"; tc="$(median "${torsion_cpu[@]}")"
+n="$(median "${nginx[@]}")"; nc="$(median "${nginx_cpu[@]}")"
+echo "| server | req/s (median of $RUNS) | MiB/s | req per server CPU-s | runs (req/s) |"
+echo "|---|---|---|---|---|"
+echo "| torsion web | $t | $(awk -v r="$t" -v s="$bytes" 'BEGIN { printf "%.0f", r * s / 1048576 }') | $tc | ${torsion[*]} |"
+echo "| nginx | $n | $(awk -v r="$n" -v s="$bytes" 'BEGIN { printf "%.0f", r * s / 1048576 }') | $nc | ${nginx[*]} |"
 echo
-echo "torsion/nginx = $(awk -v t="$t" -v n="$n" 'BEGIN { printf "%.2f", t / n }') (wrk -t1 -c$CONNS -d${DURATION}s, $SIZE file, server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU)"
+echo "torsion/nginx = $(awk -v t="$t" -v n="$n" 'BEGIN { printf "%.2f", t / n }') req/s, $(awk -v t="$tc" -v n="$nc" 'BEGIN { printf "%.2f", (n > 0 ? t / n : 0) }') per server CPU-second (wrk -t1 -c$CONNS -d${DURATION}s, $SIZE file, server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU; load average $(cut -d' ' -f1 /proc/loadavg))"

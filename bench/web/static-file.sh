@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # A 1 MiB static file: `torsion web` against nginx (Debian's, sendfile on, one worker), same file, same load.
 #   bench/web/static-file.sh                  # RUNS=3 alternating runs, median, ratio torsion/nginx
-#   RUNS=5 DURATION=10 CONNS=64 SIZE=1m bench/web/static-file.sh
+#   RUNS=5 DURATION=10 WARMUP=2 CONNS=64 SIZE=1m bench/web/static-file.sh
 # Load: `wrk -t1 -c$CONNS -d${DURATION}s http://127.0.0.1:PORT/1m.bin` (keep-alive), pinned to CPU 0; each server
-# pinned to CPU 1 (`taskset -c 1`), as ../shared/bench does; a 2 s wrk warm-up before each measured run.
+# pinned to CPU 1 (`taskset -c 1`), as ../shared/bench does; a WARMUP-second wrk warm-up (default 2, as the shared
+# harness) before each measured run. Prints req/s and requests per server CPU-second (the server's process group).
 # Needs: wrk, nginx (apt-get install -y wrk nginx), the .NET SDK. Loopback only.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 RUNS="${RUNS:-3}"
 DURATION="${DURATION:-10}"
+WARMUP="${WARMUP:-2}"
 CONNS="${CONNS:-64}"
 SIZE="${SIZE:-1m}"
 SERVER_CPU="${SERVER_CPU:-1}"
@@ -116,7 +118,7 @@ measure() { # NAME -> requests/s
   local url="http://127.0.0.1:$port/$file"
   curl -s -o "$work/got" "$url"
   cmp -s "$work/got" "$work/www/$file" || { echo "static-file.sh: $1 served other bytes than the file" >&2; exit 1; }
-  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d2s "$url" >/dev/null
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$url" >/dev/null
   local before; before="$(cpu_ticks "$pid")"
   local out; out="$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" "$url")"
   local after; after="$(cpu_ticks "$pid")"

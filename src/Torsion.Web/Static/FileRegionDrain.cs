@@ -12,7 +12,7 @@ namespace Torsion.Web.Static;
 internal sealed class FileRegionDrain : IPushProducer
 {
     private readonly Request _request;
-    private readonly Deferred<Unit> _done = new();
+    private Deferred<Unit>? _done;
     private bool _paused;
     private bool _ended;
 
@@ -31,7 +31,8 @@ internal sealed class FileRegionDrain : IPushProducer
             return RenderResult.Empty;
         }
 
-        return drain._done;
+        // Made only now: the usual case above allocates nothing more than this object.
+        return drain._done ??= new Deferred<Unit>();
     }
 
     public void PauseProducing() => _paused = true;
@@ -46,7 +47,7 @@ internal sealed class FileRegionDrain : IPushProducer
 
         _ended = true;
         _request.UnregisterProducer();
-        _done.Callback(Unit.Value);
+        (_done ??= new Deferred<Unit>()).Callback(Unit.Value);
     }
 
     public void StopProducing()
@@ -54,7 +55,7 @@ internal sealed class FileRegionDrain : IPushProducer
         if (!_ended)
         {
             _ended = true;
-            _done.Errback(new ConnectionLostException("The connection ended before the file was sent."));
+            (_done ??= new Deferred<Unit>()).Errback(new ConnectionLostException("The connection ended before the file was sent."));
         }
     }
 }

@@ -448,3 +448,11 @@ public sealed class SelectCopyTcpFileRegionTests : TcpFileRegionTests
     protected override ReactorBase CreateReactor(ReactorOptions options) =>
         new SelectReactor(new ReactorOptions { LoggerFactory = options.LoggerFactory, ShutdownTimeout = options.ShutdownTimeout, SendFile = false });
 }
+
+[Collection(nameof(SerialTests))]
+public sealed class GLibTcpFileRegionTests : TcpFileRegionTests
+{
+    protected override bool UsesSendFile => true;
+
+    protected override ReactorBase CreateReactor(ReactorOptions options) => new GLibReactor(options);
+}

@@ -134,6 +134,32 @@ public abstract class FileSendFileTests : IDisposable
         Assert.Equal(_big, NextBody(all, ref offset, 200));
     }
 
+    [Fact]
+    public void A_client_that_leaves_mid_file_leaves_the_server_serving_others()
+    {
+        using (var leaving = _server.Connect())
+        {
+            leaving.ReceiveBufferSize = 64 * 1024;
+            RunningServer.Send(leaving, "GET /5m.bin HTTP/1.1\r\nHost: a\r\n\r\n");
+            var buffer = new byte[64 * 1024];
+            var got = 0;
+            while (got < 100_000)
+            {
+                var n = leaving.Receive(buffer);
+                Assert.True(n > 0, "the server closed before sending 100 kB");
+                got += n;
+            }
+
+            // Unread bytes: closing now sends a reset mid-file.
+            leaving.LingerState = new LingerOption(true, 0);
+        }
+
+        var (head, body) = Get("GET /5m.bin HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", head);
+        Assert.Equal(_big, body);
+    }
+
     private (string Head, byte[] Body) Get(string request)
     {
         using var socket = _server.Connect();

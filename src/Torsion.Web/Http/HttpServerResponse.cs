@@ -10,7 +10,7 @@ namespace Torsion.Web.Http;
 /// length is sent chunked (HTTP/1.1) or close-delimited (HTTP/1.0). Date and Server are added. HEAD gets no body.
 /// A consumer: a producer registered here (e.g. a FileSender) is flow-controlled by the connection.
 /// </summary>
-public sealed class HttpServerResponse : IConsumer
+public sealed partial class HttpServerResponse : IConsumer
 {
     private readonly IHttpExchange _protocol;
     private readonly Http2.Http2Stream? _stream;
@@ -492,7 +492,9 @@ public sealed class HttpServerResponse : IConsumer
         var reason = ReasonPhrase ?? HttpReasonPhrase.Get(status);
         var date = _protocol.Date;
         var body = finishing && !_isHead && bodyAllowed ? _bodyLength : 0;
-        var needed = 64 + reason.Length + _serverHeader.Length + date.Length + _headersLength + body;
+        // Fixed parts: "HTTP/1.1 " + status + SP + CRLF (15), "Date: " + CRLF (8), "Content-Length: " + 20 digits + CRLF
+        // (38) or "Transfer-Encoding: chunked\r\n" (28), "Connection: keep-alive\r\n" (24), the final CRLF (2): 87 at most.
+        var needed = 96 + reason.Length + _serverHeader.Length + date.Length + _headersLength + body;
         if (_out.Length < needed)
         {
             _out = new byte[Math.Max(needed, _out.Length * 2)];

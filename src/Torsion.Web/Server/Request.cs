@@ -14,7 +14,7 @@ namespace Torsion.Web.Server;
 /// query and from a form body, header fields, cookies, the session; and the response: status, header fields,
 /// <see cref="Write(ReadOnlySpan{byte})"/> and <see cref="Finish"/>. The body was read whole before rendering.
 /// </summary>
-public sealed class Request : IConsumer
+public sealed partial class Request : IConsumer
 {
     private readonly HttpServerRequest _request;
     private readonly List<KeyValuePair<string, string>> _requestHeaders = [];

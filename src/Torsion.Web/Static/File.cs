@@ -17,8 +17,10 @@ namespace Torsion.Web.Static;
 /// <see cref="AllowSymlinksOutside"/>) symbolic links leading out of the root all give 404.
 /// </summary>
 /// <remarks>
-/// Bodies up to <see cref="SmallFileSize"/> are read whole; larger ones are streamed by a FileSender registered as a
-/// producer, so a slow client pauses the disk reads (sendfile(2) is not used: transports do not expose their socket).
+/// Bodies of at least <see cref="SendFileThreshold"/> bytes (full 200 and single-range 206, uncompressed) are sent by the
+/// connection itself from the file (sendfile(2), <see cref="Transports.IFileRegionTransport"/>) when it can (HTTP/1.x
+/// over TCP or Unix, not TLS or HTTP/2). Otherwise bodies up to <see cref="SmallFileSize"/> are read whole and larger
+/// ones are streamed by a FileSender registered as a producer, so a slow client pauses the disk reads.
 /// Compressed variants of files up to <see cref="MaxCompressSize"/> are made once, synchronously, and cached in memory
 /// (keyed by path, length, modification time and coding; bounded by <see cref="CompressCacheSize"/>).
 /// </remarks>
@@ -66,6 +68,12 @@ public sealed class File : Resource
     /// <summary>Largest file read whole into memory; larger files are streamed under flow control. Default 64 KiB.</summary>
     public int SmallFileSize { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// Smallest body sent from the file by the connection (sendfile(2)) where it can; smaller bodies are read and
+    /// written. Default 16 KiB; <see cref="long.MaxValue"/> never uses it.
+    /// </summary>
+    public long SendFileThreshold { get; init; } = 16 * 1024;
+
     /// <summary>Media types by extension (a copy of <see cref="MimeTypes.CreateTable"/>; add to it).</summary>
     public Dictionary<string, string> ContentTypes { get; } = MimeTypes.CreateTable();
 
@@ -82,6 +90,13 @@ public sealed class File : Resource
             return NotFound(request);
         }
 
+        // One stat answers "file?" (FileInfo caches it for ServeFile); only what is not a file is asked "folder?".
+        var file = new FileInfo(path);
+        if (file.Exists)
+        {
+            return ServeFile(request, path, file);
+        }
+
         if (Directory.Exists(path))
         {
             if (!request.Path.EndsWith('/'))
@@ -94,9 +109,10 @@ public sealed class File : Resource
             foreach (var index in IndexNames)
             {
                 var candidate = Real(Path.Combine(path, index));
-                if (candidate is not null && System.IO.File.Exists(candidate))
+                var indexFile = candidate is null ? null : new FileInfo(candidate);
+                if (indexFile is { Exists: true })
                 {
-                    return ServeFile(request, candidate);
+                    return ServeFile(request, candidate!, indexFile);
                 }
             }
 
@@ -109,7 +125,7 @@ public sealed class File : Resource
             return Listing(request, path);
         }
 
-        return System.IO.File.Exists(path) ? ServeFile(request, path) : NotFound(request);
+        return NotFound(request);
     }
 
     /// <summary>The full path a request's remaining segments name inside the root, or null when they try to leave it.</summary>
@@ -173,18 +189,15 @@ public sealed class File : Resource
         foreach (var part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
         {
             current = Path.Combine(current, part);
-            FileSystemInfo info = new FileInfo(current);
-            if (!info.Exists && Directory.Exists(current))
-            {
-                info = new DirectoryInfo(current);
-            }
 
-            if (info.LinkTarget is null)
+            // One lstat per component: only a symbolic link (ReparsePoint on Unix) has a target to read; a missing
+            // component (attributes -1) has none either, and LinkTarget says so.
+            var info = new FileInfo(current);
+            if (!info.Attributes.HasFlag(FileAttributes.ReparsePoint) || info.LinkTarget is not { } target)
             {
                 continue;
             }
 
-            var target = info.LinkTarget;
             var resolved = Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(Path.GetDirectoryName(current) ?? "/", target));
             var real = RealPath(resolved, depth + 1);
             if (real is null)
@@ -204,24 +217,20 @@ public sealed class File : Resource
 
     private static RenderResult Forbidden(Request request) => ErrorPage.Forbidden().Render(request);
 
-    private RenderResult ServeFile(Request request, string path)
+    private RenderResult ServeFile(Request request, string path, FileInfo info)
     {
-        FileInfo info;
+        long length;
+        DateTime modified;
         try
         {
-            info = new FileInfo(path);
-            if (!info.Exists)
-            {
-                return NotFound(request);
-            }
+            length = info.Length;
+            modified = info.LastWriteTimeUtc;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return Forbidden(request);
         }
 
-        var length = info.Length;
-        var modified = info.LastWriteTimeUtc;
         var etag = $"\"{modified.Ticks:x}-{length:x}\"";
         var contentType = ContentTypes.TryGetValue(Path.GetExtension(path), out var type) ? type : MimeTypes.Default;
         var lastModified = modified.ToString("r", CultureInfo.InvariantCulture);
@@ -304,6 +313,23 @@ public sealed class File : Resource
 
     private RenderResult Send(Request request, string path, long start, long length)
     {
+        if (length >= SendFileThreshold && request.Response.CanWriteFile)
+        {
+            try
+            {
+                using var handle = System.IO.File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                if (request.TryWriteFile(handle, start, length))
+                {
+                    // The connection holds its own reference on the file until the region is sent.
+                    return FileRegionDrain.WhenSent(request);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Forbidden(request);
+            }
+        }
+
         FileStream stream;
         try
         {

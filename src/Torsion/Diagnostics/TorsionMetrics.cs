@@ -15,6 +15,7 @@ namespace Torsion.Diagnostics;
 /// <item><term><c>torsion.connections.closed</c></term><description>Counter: connections closed (clean or not).</description></item>
 /// <item><term><c>torsion.bytes.received</c></term><description>Counter (bytes): bytes read from peers.</description></item>
 /// <item><term><c>torsion.bytes.sent</c></term><description>Counter (bytes): bytes written to peers.</description></item>
+/// <item><term><c>torsion.bytes.sent_by_sendfile</c></term><description>Counter (bytes): the part of them sent from files by sendfile(2), without a copy.</description></item>
 /// </list>
 /// <para>How transports use it: a listening port makes its <see cref="PortTag"/> once
 /// (<c>new PortTag("tcp:127.0.0.1:8080")</c>) and calls <see cref="ConnectionAccepted"/> when it accepts,
@@ -34,6 +35,7 @@ public sealed class TorsionMetrics : IDisposable
     private readonly Counter<long> _closed;
     private readonly Counter<long> _bytesReceived;
     private readonly Counter<long> _bytesSent;
+    private readonly Counter<long> _fileBytesSent;
 
     /// <summary>The process-wide instance the transports record to by default.</summary>
     public static TorsionMetrics Shared { get; } = new();
@@ -48,6 +50,7 @@ public sealed class TorsionMetrics : IDisposable
         _closed = _meter.CreateCounter<long>("torsion.connections.closed", "{connection}", "Connections closed.");
         _bytesReceived = _meter.CreateCounter<long>("torsion.bytes.received", "By", "Bytes read from peers.");
         _bytesSent = _meter.CreateCounter<long>("torsion.bytes.sent", "By", "Bytes written to peers.");
+        _fileBytesSent = _meter.CreateCounter<long>("torsion.bytes.sent_by_sendfile", "By", "Bytes sent from files by sendfile(2) (counted in torsion.bytes.sent too).");
     }
 
     /// <summary>The meter the instruments belong to.</summary>
@@ -96,6 +99,15 @@ public sealed class TorsionMetrics : IDisposable
         if (_bytesSent.Enabled && count > 0)
         {
             _bytesSent.Add(count, port.Tag);
+        }
+    }
+
+    /// <summary>Records <paramref name="count"/> bytes of a file sent to a connection of <paramref name="port"/> by sendfile(2) (also recorded by <see cref="BytesSent"/>).</summary>
+    public void FileBytesSent(in PortTag port, long count)
+    {
+        if (_fileBytesSent.Enabled && count > 0)
+        {
+            _fileBytesSent.Add(count, port.Tag);
         }
     }
 

@@ -11,11 +11,15 @@ internal static unsafe partial class Libc
     private const string Lib = "libc";
 
     internal const int EINTR = 4;
+    internal const int EIO = 5;
     internal const int EAGAIN = 11;
     internal const int ENOMEM = 12;
     internal const int ENFILE = 23;
     internal const int EMFILE = 24;
+    internal const int EINVAL = 22;
     internal const int EPIPE = 32;
+    internal const int ENOSYS = 38;
+    internal const int EOPNOTSUPP = 95;
     internal const int ECONNABORTED = 103;
     internal const int ECONNRESET = 104;
     internal const int ENOBUFS = 105;
@@ -37,6 +41,7 @@ internal static unsafe partial class Libc
     internal const int SOCK_NONBLOCK = 0x800;
     internal const int SOCK_CLOEXEC = 0x80000;
     internal const int MSG_NOSIGNAL = 0x4000;
+    internal const int MSG_MORE = 0x8000;
     internal const int SHUT_RD = 0;
     internal const int SHUT_WR = 1;
     internal const int SOL_SOCKET = 1;
@@ -105,6 +110,10 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, SetLastError = true)]
     internal static partial nint sendmsg(int fd, MsgHdr* msg, int flags);
+
+    /// <summary>sendfile(2): copies up to <paramref name="count"/> bytes of <paramref name="inFd"/> from *offset to the socket in the kernel; advances *offset only.</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial nint sendfile(int outFd, int inFd, long* offset, nuint count);
 
     [LibraryImport(Lib, SetLastError = true)]
     internal static partial int accept4(int fd, void* addr, void* addrlen, int flags);

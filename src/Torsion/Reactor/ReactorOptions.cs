@@ -19,4 +19,11 @@ public sealed class ReactorOptions
 
     /// <summary>The size of the one read buffer every connection of the reactor reads into (default 256 KiB).</summary>
     public int ReadBufferSize { get; init; } = 256 * 1024;
+
+    /// <summary>
+    /// Whether stream connections send file regions (<see cref="Transports.IFileRegionTransport"/>) with sendfile(2)
+    /// (default true, Linux). False reads them through a buffer with pread and sends that, as nginx's <c>sendfile off</c>
+    /// (for filesystems whose sendfile misbehaves).
+    /// </summary>
+    public bool SendFile { get; init; } = true;
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Win32.SafeHandles;
 using Torsion.Diagnostics;
 using Torsion.Protocols;
 using Torsion.Reactor;
@@ -10,10 +11,10 @@ namespace Torsion.Transports;
 /// <summary>
 /// One stream connection (TCP, Unix) on a reactor: reads into the reactor's shared buffer and hands the bytes to
 /// the protocol; copies writes into a <see cref="SendQueue"/> flushed once per batch (or at once when large);
-/// pauses a registered producer above the high water mark and resumes it below the low one; half-close, lose and
-/// abort. Subclasses add their socket family's options and may replace the receive and send calls (Unix: fd passing).
+/// pauses a registered producer above the high water mark and resumes it below the low one; file regions queued in
+/// order with the bytes (sendfile(2)); half-close, lose and abort. Subclasses add their socket family's options and may replace the receive and send calls (Unix: fd passing).
 /// </summary>
-internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IReadDescriptor, IWriteDescriptor, IBatchFlush, IReactorConnection, ISocketDescriptor
+internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IFileRegionTransport, IReadDescriptor, IWriteDescriptor, IBatchFlush, IReactorConnection, ISocketDescriptor
 {
     /// <summary>Above this many unsent bytes a streaming producer is paused and the queue is flushed at once.</summary>
     internal const int HighWaterMark = 64 * 1024;
@@ -268,6 +269,42 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IR
         }
     }
 
+    public void WriteFile(SafeFileHandle file, long offset, long count)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (file.IsClosed || file.IsInvalid)
+        {
+            throw new ArgumentException("The file handle is closed or invalid; open the file before queueing a region of it.", nameof(file));
+        }
+
+        _reactor.CheckThread("IFileRegionTransport.WriteFile");
+        if (_socketClosed || _disconnecting || _writeClosing || count == 0)
+        {
+            return;
+        }
+
+        var queue = _queue ??= new SendQueue();
+        queue.AppendFile(file, offset, count, copy: !_reactor.Options.SendFile);
+        if (!_writing)
+        {
+            // Sent now (as large writes are): the socket takes what it can, EPOLLOUT waits for the rest.
+            Flush(runDrained: false);
+        }
+
+        if (_streaming && !_producerPaused && _producer is IPushProducer push && queue.Length >= HighWaterMark)
+        {
+            _producerPaused = true;
+            push.PauseProducing();
+        }
+
+        if (!_writing)
+        {
+            _reactor.RequestFlush(this);
+        }
+    }
+
     public void WriteSequence(ReadOnlySequence<byte> data)
     {
         foreach (var segment in data)
@@ -330,12 +367,18 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IR
                     break;
                 }
 
-                _pendingError = Lost(errno);
+                _pendingError = errno == SendQueue.FileEnded
+                    ? new ConnectionLostException($"Connection to {Peer} closed: a queued file region ended early ({queue.DescribeHeadFile()} were still to send, but the file has no more: it was truncated).")
+                    : Lost(errno);
                 queue.Clear();
                 return;
             }
 
             TorsionMetrics.Shared.BytesSent(_tag, sent);
+            if (queue.LastSentBySendFile)
+            {
+                TorsionMetrics.Shared.FileBytesSent(_tag, sent);
+            }
         }
 
         var remaining = queue?.Length ?? 0;

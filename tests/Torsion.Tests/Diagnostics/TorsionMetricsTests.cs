@@ -37,7 +37,7 @@ public sealed class TorsionMetricsTests
     }
 
     [Fact]
-    public void The_meter_is_named_Torsion_with_the_five_instruments()
+    public void The_meter_is_named_Torsion_with_the_six_instruments()
     {
         using var metrics = new TorsionMetrics();
         var names = new List<string>();
@@ -56,7 +56,8 @@ public sealed class TorsionMetricsTests
         Assert.Equal("Torsion", metrics.Meter.Name);
         Assert.Equal(
             ["torsion.connections.open:UpDownCounter:{connection}", "torsion.connections.accepted:Counter:{connection}",
-             "torsion.connections.closed:Counter:{connection}", "torsion.bytes.received:Counter:By", "torsion.bytes.sent:Counter:By"],
+             "torsion.connections.closed:Counter:{connection}", "torsion.bytes.received:Counter:By", "torsion.bytes.sent:Counter:By",
+             "torsion.bytes.sent_by_sendfile:Counter:By"],
             names);
     }
 
@@ -74,6 +75,8 @@ public sealed class TorsionMetricsTests
         metrics.BytesReceived(web, 120);
         metrics.BytesSent(web, 4096);
         metrics.BytesSent(web, 0);
+        metrics.FileBytesSent(web, 1024);
+        metrics.FileBytesSent(web, 0);
         metrics.ConnectionClosed(web);
 
         Assert.Equal(
@@ -84,6 +87,7 @@ public sealed class TorsionMetricsTests
                 new("torsion.connections.open", 1, "tcp:0.0.0.0:2222"),
                 new("torsion.bytes.received", 120, "tcp:127.0.0.1:8080"),
                 new("torsion.bytes.sent", 4096, "tcp:127.0.0.1:8080"),
+                new("torsion.bytes.sent_by_sendfile", 1024, "tcp:127.0.0.1:8080"),
                 new("torsion.connections.closed", 1, "tcp:127.0.0.1:8080"),
                 new("torsion.connections.open", -1, "tcp:127.0.0.1:8080"),
             ],
@@ -103,6 +107,7 @@ public sealed class TorsionMetricsTests
             metrics.ConnectionAccepted(port);
             metrics.BytesReceived(port, 100);
             metrics.BytesSent(port, 100);
+            metrics.FileBytesSent(port, 100);
             metrics.ConnectionClosed(port);
         }
 

@@ -12,11 +12,13 @@ public sealed class CurlTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("torsion-curl-").FullName;
     private readonly byte[] _big = RandomNumberGenerator.GetBytes(1024 * 1024);
+    private readonly byte[] _five = RandomNumberGenerator.GetBytes(5 * 1024 * 1024);
     private readonly RunningServer _server;
 
     public CurlTests()
     {
         System.IO.File.WriteAllBytes(Path.Combine(_root, "big.bin"), _big);
+        System.IO.File.WriteAllBytes(Path.Combine(_root, "5m.bin"), _five);
         System.IO.File.WriteAllText(Path.Combine(_root, "a.txt"), "0123456789abcdefghij");
         System.IO.File.WriteAllText(Path.Combine(_root, "page.html"), string.Concat(Enumerable.Repeat("<p>compress me</p>\n", 300)));
         var root = new StaticFile(_root);
@@ -115,6 +117,22 @@ public sealed class CurlTests : IDisposable
     public void One_MiB_static_file_is_byte_identical()
     {
         Assert.Equal(_big, Curl("-s", Url("/files/big.bin")).Raw);
+    }
+
+    [Fact]
+    public void Five_MiB_file_sent_by_sendfile_is_byte_identical()
+    {
+        var (output, _, raw) = Curl("-s", "-w", "\n%{http_code} %{size_download}", Url("/files/5m.bin"));
+        Assert.EndsWith("\n200 5242880", output);
+        Assert.Equal(_five, raw[..^"\n200 5242880".Length]);
+    }
+
+    [Fact]
+    public void Five_MiB_file_range_sent_by_sendfile_is_those_bytes()
+    {
+        var (output, _, raw) = Curl("-s", "--range", "1048576-4194303", "-w", "\n%{http_code} %{size_download}", Url("/files/5m.bin"));
+        Assert.EndsWith("\n206 3145728", output);
+        Assert.Equal(_five.AsSpan(1048576, 3145728).ToArray(), raw[..^"\n206 3145728".Length]);
     }
 
     [Fact]

@@ -13,9 +13,9 @@ public sealed class RunningServer : IDisposable
 
     private readonly Thread _thread;
 
-    public RunningServer(Func<ReactorBase, IProtocolFactory> factory)
+    public RunningServer(Func<ReactorBase, IProtocolFactory> factory, Func<ReactorBase>? reactor = null)
     {
-        Reactor = ReactorFactory.Create();
+        Reactor = reactor?.Invoke() ?? ReactorFactory.Create();
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         Reactor.CallFromThread(() =>
         {

@@ -242,6 +242,57 @@ public abstract class UnixTransportTests : ReactorHarness, IDisposable
         Assert.Equal("data"u8.ToArray(), server.Received);
     }
 
+    [Fact]
+    public async Task A_file_region_between_writes_arrives_in_order_over_a_Unix_socket()
+    {
+        var content = new byte[3 << 20];
+        Random.Shared.NextBytes(content);
+        var file = PathFor("region.bin");
+        File.WriteAllBytes(file, content);
+        var (server, client) = await Pair(PathFor("region.sock"), () => new Recorder());
+        using (var handle = File.OpenHandle(file))
+        {
+            await On(() =>
+            {
+                client.Transport.Write("<"u8);
+                ((IFileRegionTransport)client.Transport).WriteFile(handle, 5, content.Length - 5);
+                client.Transport.Write(">"u8);
+                client.Transport.LoseConnection();
+            });
+        }
+
+        Assert.IsType<ConnectionDoneException>(await Within(server.Lost.Task));
+        Assert.Equal([.. "<"u8, .. content.AsSpan(5), .. ">"u8], server.Received);
+    }
+
+    [Fact]
+    public async Task A_descriptor_waiting_when_a_file_region_is_first_goes_with_the_region_bytes()
+    {
+        var content = new byte[200_000];
+        Random.Shared.NextBytes(content);
+        var file = PathFor("with-fd.bin");
+        File.WriteAllBytes(file, content);
+        File.WriteAllText(PathFor("passed.txt"), "passed along");
+        var (server, client) = await Pair(PathFor("region-fd.sock"), () => new DescriptorRecorder());
+        using (var region = File.OpenHandle(file))
+        using (var passed = File.OpenHandle(PathFor("passed.txt")))
+        {
+            await On(() =>
+            {
+                ((IUnixTransport)client.Transport).SendFileDescriptor((int)passed.DangerousGetHandle());
+                ((IFileRegionTransport)client.Transport).WriteFile(region, 0, content.Length);
+                client.Transport.LoseConnection();
+            });
+        }
+
+        var fd = await Within(server.Descriptor.Task);
+        await Within(server.Lost.Task);
+        Assert.Equal(content, server.Received);
+        using var received = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read);
+        using var reader = new StreamReader(received);
+        Assert.Equal("passed along", await reader.ReadToEndAsync());
+    }
+
     void IDisposable.Dispose()
     {
         Dispose();

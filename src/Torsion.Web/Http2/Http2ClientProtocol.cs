@@ -174,28 +174,9 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
         }
 
         _regularSeen = true;
-        foreach (var b in name)
+        _malformed = Http2FieldRules.Malformed(name, value, request: false);
+        if (_malformed is not null)
         {
-            if (b is >= (byte)'A' and <= (byte)'Z' || b <= 0x20 || b >= 0x7F || b == (byte)':')
-            {
-                _malformed = $"The field name '{Encoding.Latin1.GetString(name)}' is not a lowercase token.";
-                return;
-            }
-        }
-
-        foreach (var b in value)
-        {
-            if (b is 0 or (byte)'\r' or (byte)'\n')
-            {
-                _malformed = $"The value of '{Encoding.Latin1.GetString(name)}' contains NUL, CR or LF.";
-                return;
-            }
-        }
-
-        if (name.SequenceEqual("connection"u8) || name.SequenceEqual("keep-alive"u8) || name.SequenceEqual("proxy-connection"u8)
-            || name.SequenceEqual("transfer-encoding"u8) || name.SequenceEqual("upgrade"u8))
-        {
-            _malformed = $"The connection-specific field '{Encoding.Latin1.GetString(name)}' is not allowed in HTTP/2.";
             return;
         }
 

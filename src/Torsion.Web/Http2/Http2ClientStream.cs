@@ -17,9 +17,6 @@ internal sealed class Http2ClientStream : Http2StreamState, IConsumer, IResponse
     public const int SendBufferLimit = 64 * 1024;
 
     private readonly Http2ClientProtocol _connection;
-    private byte[]? _send;
-    private int _sendStart;
-    private int _sendLength;
     private bool _endStreamQueued;
     private IProducer? _producer;
     private bool _producerPaused;
@@ -52,7 +49,7 @@ internal sealed class Http2ClientStream : Http2StreamState, IConsumer, IResponse
     /// <summary>The response body is kept even after the request ended: the request side closing first is the normal case.</summary>
     public override bool DiscardsData => false;
 
-    public override bool HasPendingSend => _sendLength > 0 || (_endStreamQueued && !LocalClosed);
+    public override bool HasPendingSend => QueuedLength > 0 || (_endStreamQueued && !LocalClosed);
 
     public override int UnreadBodyBytes => _receivedLength;
 
@@ -111,29 +108,16 @@ internal sealed class Http2ClientStream : Http2StreamState, IConsumer, IResponse
             return;
         }
 
-        if (_sendLength == 0 && data.Length <= Math.Min(SendWindow, Math.Min(_connection.SendWindow, _connection.PeerMaxFrameSize)))
+        if (FitsNow(_connection, data.Length))
         {
             _connection.WriteData(this, data, endStream: false);
             SendWindow -= data.Length;
             return;
         }
 
-        if (_send is null)
-        {
-            _send = new byte[Math.Max(4096, data.Length)];
-        }
-        else if (_sendStart + _sendLength + data.Length > _send.Length)
-        {
-            var target = _sendLength + data.Length <= _send.Length ? _send : new byte[Math.Max(_sendLength + data.Length, _send.Length * 2)];
-            _send.AsSpan(_sendStart, _sendLength).CopyTo(target);
-            _send = target;
-            _sendStart = 0;
-        }
-
-        data.CopyTo(_send.AsSpan(_sendStart + _sendLength));
-        _sendLength += data.Length;
+        Queue(data);
         Pump();
-        if (_producer is IPushProducer push && !_producerPaused && _sendLength > SendBufferLimit)
+        if (_producer is IPushProducer push && !_producerPaused && QueuedLength > SendBufferLimit)
         {
             _producerPaused = true;
             push.PauseProducing();
@@ -147,29 +131,14 @@ internal sealed class Http2ClientStream : Http2StreamState, IConsumer, IResponse
             return;
         }
 
-        while (_sendLength > 0)
+        if (SendQueued(_connection, _endStreamQueued))
         {
-            var n = (int)Math.Min(Math.Min(_sendLength, SendWindow), Math.Min(_connection.SendWindow, _connection.PeerMaxFrameSize));
-            if (n <= 0)
-            {
-                break;
-            }
-
-            var last = n == _sendLength && _endStreamQueued;
-            _connection.WriteData(this, _send.AsSpan(_sendStart, n), last);
-            SendWindow -= n;
-            _sendStart += n;
-            _sendLength -= n;
-            if (last)
-            {
-                LocalEnded();
-                return;
-            }
+            LocalEnded();
+            return;
         }
 
-        if (_sendLength == 0)
+        if (QueuedLength == 0)
         {
-            _sendStart = 0;
             if (_endStreamQueued)
             {
                 _connection.WriteData(this, default, endStream: true);
@@ -281,7 +250,7 @@ internal sealed class Http2ClientStream : Http2StreamState, IConsumer, IResponse
     public void StopUpload()
     {
         LocalClosed = true;
-        _sendLength = 0;
+        DropQueued();
         _endStreamQueued = false;
         var producer = _producer;
         _producer = null;

@@ -57,35 +57,9 @@ public sealed partial class Http2ServerProtocol
         }
 
         _regularSeen = true;
-        foreach (var b in name)
+        _malformed = Http2FieldRules.Malformed(name, value, request: true);
+        if (_malformed is not null)
         {
-            if (b is >= (byte)'A' and <= (byte)'Z' || b <= 0x20 || b >= 0x7F || b == (byte)':')
-            {
-                _malformed = $"The field name '{Encoding.Latin1.GetString(name)}' is not a lowercase token.";
-                return;
-            }
-        }
-
-        foreach (var b in value)
-        {
-            if (b is 0 or (byte)'\r' or (byte)'\n')
-            {
-                _malformed = $"The value of '{Encoding.Latin1.GetString(name)}' contains NUL, CR or LF.";
-                return;
-            }
-        }
-
-        if (!value.IsEmpty && (value[0] is (byte)' ' or (byte)'\t' || value[^1] is (byte)' ' or (byte)'\t'))
-        {
-            _malformed = $"The value of '{Encoding.Latin1.GetString(name)}' starts or ends with whitespace.";
-            return;
-        }
-
-        if (name.SequenceEqual("connection"u8) || name.SequenceEqual("keep-alive"u8) || name.SequenceEqual("proxy-connection"u8)
-            || name.SequenceEqual("transfer-encoding"u8) || name.SequenceEqual("upgrade"u8)
-            || (name.SequenceEqual("te"u8) && !value.SequenceEqual("trailers"u8)))
-        {
-            _malformed = $"The connection-specific field '{Encoding.Latin1.GetString(name)}' is not allowed in HTTP/2.";
             return;
         }
 

@@ -16,9 +16,6 @@ internal sealed class Http2Stream : Http2StreamState, IHttpExchange
     private byte[]? _received;
     private int _receivedStart;
     private int _receivedLength;
-    private byte[]? _send;
-    private int _sendStart;
-    private int _sendLength;
     private bool _endStreamQueued;
     private List<(string Name, string Value)>? _trailers;
     private IHttpBodyReceiver? _receiver;
@@ -50,7 +47,7 @@ internal sealed class Http2Stream : Http2StreamState, IHttpExchange
 
     public HttpServerResponse Response { get; }
 
-    public override bool HasPendingSend => _sendLength > 0 || (_endStreamQueued && !LocalClosed);
+    public override bool HasPendingSend => QueuedLength > 0 || (_endStreamQueued && !LocalClosed);
 
     public ITransport Transport => _connection.Transport;
 
@@ -157,7 +154,7 @@ internal sealed class Http2Stream : Http2StreamState, IHttpExchange
         }
 
         LocalClosed = true;
-        _sendLength = 0;
+        DropQueued();
         Response.ConnectionLost(reason);
         if (_producer is not null)
         {
@@ -199,7 +196,7 @@ internal sealed class Http2Stream : Http2StreamState, IHttpExchange
             return;
         }
 
-        if (_sendLength == 0 && data.Length <= Math.Min(SendWindow, Math.Min(_connection.SendWindow, _connection.PeerMaxFrameSize))
+        if (FitsNow(_connection, data.Length)
             && (!endStream || _trailers is not { Count: > 0 }))
         {
             // The common case: the windows allow it all, so no copy into the queue.
@@ -216,25 +213,12 @@ internal sealed class Http2Stream : Http2StreamState, IHttpExchange
 
         if (!data.IsEmpty)
         {
-            if (_send is null)
-            {
-                _send = new byte[Math.Max(4096, data.Length)];
-            }
-            else if (_sendStart + _sendLength + data.Length > _send.Length)
-            {
-                var target = _sendLength + data.Length <= _send.Length ? _send : new byte[Math.Max(_sendLength + data.Length, _send.Length * 2)];
-                _send.AsSpan(_sendStart, _sendLength).CopyTo(target);
-                _send = target;
-                _sendStart = 0;
-            }
-
-            data.CopyTo(_send.AsSpan(_sendStart + _sendLength));
-            _sendLength += data.Length;
+            Queue(data);
         }
 
         _endStreamQueued |= endStream;
         Pump();
-        if (_producer is not null && !_producerPaused && _sendLength > 64 * 1024)
+        if (_producer is not null && !_producerPaused && QueuedLength > 64 * 1024)
         {
             _producerPaused = true;
             (_producer as IPushProducer)?.PauseProducing();
@@ -249,30 +233,15 @@ internal sealed class Http2Stream : Http2StreamState, IHttpExchange
             return;
         }
 
-        while (_sendLength > 0)
+        if (SendQueued(_connection, _endStreamQueued && _trailers is not { Count: > 0 }))
         {
-            var n = (int)Math.Min(Math.Min(_sendLength, SendWindow), Math.Min(_connection.SendWindow, _connection.PeerMaxFrameSize));
-            if (n <= 0)
-            {
-                break;
-            }
-
-            var last = n == _sendLength && _endStreamQueued && _trailers is not { Count: > 0 };
-            _connection.WriteData(this, _send.AsSpan(_sendStart, n), last);
-            SendWindow -= n;
-            _sendStart += n;
-            _sendLength -= n;
-            if (last)
-            {
-                LocalClosed = true;
-                _connection.StreamLocalClosed(this);
-                return;
-            }
+            LocalClosed = true;
+            _connection.StreamLocalClosed(this);
+            return;
         }
 
-        if (_sendLength == 0)
+        if (QueuedLength == 0)
         {
-            _sendStart = 0;
             if (_endStreamQueued)
             {
                 if (_trailers is { Count: > 0 })

@@ -7,6 +7,8 @@ namespace Torsion.Web.Http2;
 internal abstract class Http2StreamState
 {
     private int _unackedBytes;
+    private byte[]? _queued;
+    private int _queuedStart;
 
     protected Http2StreamState(int id, long sendWindow)
     {
@@ -40,6 +42,9 @@ internal abstract class Http2StreamState
     /// <summary>The stream left the connection (its unread bytes were credited back to the connection then).</summary>
     public bool Removed { get; set; }
 
+    /// <summary>DATA bytes queued until the windows allow them.</summary>
+    protected int QueuedLength { get; private set; }
+
     /// <summary>Whether DATA (or the end of the stream) waits for window.</summary>
     public abstract bool HasPendingSend { get; }
 
@@ -71,5 +76,68 @@ internal abstract class Http2StreamState
         _unackedBytes = 0;
         ReceiveWindow += n;
         return n;
+    }
+
+    /// <summary>Whether <paramref name="length"/> bytes may go out at once in one frame (nothing queued before them).</summary>
+    protected bool FitsNow(Http2Connection connection, int length) =>
+        QueuedLength == 0 && length <= Math.Min(SendWindow, Math.Min(connection.SendWindow, connection.PeerMaxFrameSize));
+
+    /// <summary>Copies <paramref name="data"/> behind what is queued.</summary>
+    protected void Queue(ReadOnlySpan<byte> data)
+    {
+        if (_queued is null)
+        {
+            _queued = new byte[Math.Max(4096, data.Length)];
+        }
+        else if (_queuedStart + QueuedLength + data.Length > _queued.Length)
+        {
+            var target = QueuedLength + data.Length <= _queued.Length ? _queued : new byte[Math.Max(QueuedLength + data.Length, _queued.Length * 2)];
+            _queued.AsSpan(_queuedStart, QueuedLength).CopyTo(target);
+            _queued = target;
+            _queuedStart = 0;
+        }
+
+        data.CopyTo(_queued.AsSpan(_queuedStart + QueuedLength));
+        QueuedLength += data.Length;
+    }
+
+    /// <summary>
+    /// Sends queued bytes as DATA frames as far as both windows and the peer's frame size allow; the frame that empties
+    /// the queue carries END_STREAM when <paramref name="endWithLast"/>. Returns whether it did.
+    /// </summary>
+    protected bool SendQueued(Http2Connection connection, bool endWithLast)
+    {
+        while (QueuedLength > 0)
+        {
+            var n = (int)Math.Min(Math.Min(QueuedLength, SendWindow), Math.Min(connection.SendWindow, connection.PeerMaxFrameSize));
+            if (n <= 0)
+            {
+                break;
+            }
+
+            var last = n == QueuedLength && endWithLast;
+            connection.WriteData(this, _queued.AsSpan(_queuedStart, n), last);
+            SendWindow -= n;
+            _queuedStart += n;
+            QueuedLength -= n;
+            if (last)
+            {
+                return true;
+            }
+        }
+
+        if (QueuedLength == 0)
+        {
+            _queuedStart = 0;
+        }
+
+        return false;
+    }
+
+    /// <summary>Forgets what is queued (the stream was reset or failed).</summary>
+    protected void DropQueued()
+    {
+        QueuedLength = 0;
+        _queuedStart = 0;
     }
 }

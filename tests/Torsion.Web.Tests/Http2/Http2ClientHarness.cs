@@ -10,27 +10,19 @@ using Torsion.Web.Http2;
 namespace Torsion.Web.Tests.Http2;
 
 /// <summary>An Http2ClientProtocol on a StringTransport, driven by a minimal server that encodes and decodes frames.</summary>
-public sealed class Http2ClientHarness
+public sealed class Http2ClientHarness : Http2PeerHarness
 {
-    private readonly HpackEncoder _encoder = new();
-    private readonly HpackDecoder _decoder = new(4096, 1 << 20);
-    private int _read;
-
     public Http2ClientHarness(AgentOptions? options = null, bool handshake = true)
     {
         Protocol = new Http2ClientProtocol(Clock, options ?? new AgentOptions { ResponseTimeout = TimeSpan.FromSeconds(10) }, "https");
         Transport.Connect(Protocol);
         Assert.True(Transport.Value().AsSpan().StartsWith(Http2ServerProtocol.Preface));
-        _read = Http2ServerProtocol.Preface.Length;
+        ReadOffset = Http2ServerProtocol.Preface.Length;
         if (handshake)
         {
             Settings();
         }
     }
-
-    public Clock Clock { get; } = new();
-
-    public StringTransport Transport { get; } = new();
 
     internal Http2ClientProtocol Protocol { get; }
 
@@ -40,36 +32,7 @@ public sealed class Http2ClientHarness
         return Protocol.Request(new HttpRequestSpec(method, uri, uri.PathAndQuery, headers ?? new Headers(), body));
     }
 
-    public void Send(byte[] bytes) => Protocol.DataReceived(bytes);
-
-    public void Frame(Http2FrameType type, Http2FrameFlags flags, int stream, ReadOnlySpan<byte> payload)
-    {
-        var w = new ArrayBufferWriter<byte>();
-        Http2FrameWriter.WriteFrame(w, type, flags, stream, payload);
-        Send(w.WrittenSpan.ToArray());
-    }
-
-    public void Settings(params (Http2SettingId, uint)[] settings)
-    {
-        var w = new ArrayBufferWriter<byte>();
-        Http2FrameWriter.WriteSettings(w, settings);
-        Send(w.WrittenSpan.ToArray());
-    }
-
-    public byte[] Block(params (string Name, string Value)[] fields)
-    {
-        var w = new ArrayBufferWriter<byte>();
-        _encoder.BeginBlock(w);
-        foreach (var (n, v) in fields)
-        {
-            _encoder.Encode(w, Encoding.Latin1.GetBytes(n), Encoding.Latin1.GetBytes(v));
-        }
-
-        return w.WrittenSpan.ToArray();
-    }
-
-    public void Headers(int stream, bool endStream, params (string, string)[] fields) =>
-        Frame(Http2FrameType.Headers, Http2FrameFlags.EndHeaders | (endStream ? Http2FrameFlags.EndStream : 0), stream, Block(fields));
+    public override void Send(byte[] bytes) => Protocol.DataReceived(bytes);
 
     public void Respond(int stream, int status = 200, bool endStream = false, params (string, string)[] extra) =>
         Headers(stream, endStream, [(":status", status.ToString(System.Globalization.CultureInfo.InvariantCulture)), .. extra]);
@@ -100,37 +63,6 @@ public sealed class Http2ClientHarness
         Send(w.WrittenSpan.ToArray());
     }
 
-    /// <summary>The frames the client wrote since the last call.</summary>
-    public List<Http2Harness.Received> Read()
-    {
-        var all = Transport.Value();
-        var list = new List<Http2Harness.Received>();
-        while (Http2FrameHeader.TryRead(all.AsSpan(_read), out var h) && all.Length - _read - 9 >= h.Length)
-        {
-            var payload = all.AsSpan(_read + 9, h.Length).ToArray();
-            _read += 9 + h.Length;
-            List<(string, string)>? fields = null;
-            if (h.Type is Http2FrameType.Headers or Http2FrameType.Continuation)
-            {
-                var c = new Collector();
-                _decoder.Decode(payload, c);
-                fields = c.Fields;
-            }
-
-            list.Add(new Http2Harness.Received(h, payload, fields));
-        }
-
-        return list;
-    }
-
-    /// <summary>Asserts the client sent GOAWAY with <paramref name="code"/> and is closing the connection.</summary>
-    public void AssertGoAway(Http2ErrorCode code)
-    {
-        var goAway = Read().Last(f => f.Header.Type == Http2FrameType.GoAway);
-        Assert.Equal(code, (Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(goAway.Payload.AsSpan(4)));
-        Assert.True(Transport.Disconnecting || Transport.Aborted);
-    }
-
     public static Http2ErrorCode Code(Http2Harness.Received frame) => (Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(frame.Payload);
 
     /// <summary>A body reader that keeps what it got and can pause its transport.</summary>
@@ -145,13 +77,5 @@ public sealed class Http2ClientHarness
         public override void DataReceived(ReadOnlySpan<byte> data) => Bytes.Write(data);
 
         public override void ConnectionLost(Exception reason) => Ended = reason;
-    }
-
-    private sealed class Collector : IHpackHeaderReceiver
-    {
-        public List<(string, string)> Fields { get; } = [];
-
-        public void HeaderReceived(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) =>
-            Fields.Add((Encoding.Latin1.GetString(name), Encoding.Latin1.GetString(value)));
     }
 }

@@ -13,8 +13,7 @@ namespace Torsion.Web.Tests.Interop;
 public sealed class KestrelPeer : IDisposable
 {
     private readonly Process _process;
-    private readonly List<string> _lines = [];
-    private readonly Task _output;
+    private readonly ProcessLines _stdout;
 
     public KestrelPeer()
     {
@@ -42,10 +41,16 @@ public sealed class KestrelPeer : IDisposable
             throw new InvalidOperationException($"Kestrel peer did not start: {ready.Result} {errors.Result}");
         }
 
-        _output = CollectOutputAsync(_process.StandardOutput);
+        _stdout = new ProcessLines(_process.StandardOutput);
     }
 
     public string Root { get; }
+
+    /// <summary>Waits until the peer printed <paramref name="line"/>; false after the timeout or when the peer exited.</summary>
+    public bool WaitForLine(string line, TimeSpan timeout) => _stdout.WaitForLine(line, timeout);
+
+    /// <summary>What the peer printed so far, for failure messages.</summary>
+    public string Output() => _stdout.Output();
 
     /// <summary>HTTP/1.1 only.</summary>
     public int Port { get; }
@@ -68,53 +73,6 @@ public sealed class KestrelPeer : IDisposable
         var tests = baseDir.Parent.Parent!.Parent!.Parent!.FullName;
         var path = Path.Combine(tests, "Torsion.KestrelPeer", "bin", config, "net10.0", "Torsion.KestrelPeer.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException("build tests/Torsion.KestrelPeer first", path);
-    }
-
-    /// <summary>Waits until the peer printed <paramref name="line"/> on stdout (e.g. "closed 1000" from /ws); false after the timeout.</summary>
-    public bool WaitForLine(string line, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        lock (_lines)
-        {
-            while (!_lines.Contains(line))
-            {
-                var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero || _output.IsCompleted)
-                {
-                    return _lines.Contains(line);
-                }
-
-                Monitor.Wait(_lines, left);
-            }
-
-            return true;
-        }
-    }
-
-    /// <summary>What the peer printed so far, for failure messages.</summary>
-    public string Output()
-    {
-        lock (_lines)
-        {
-            return string.Join('\n', _lines);
-        }
-    }
-
-    private async Task CollectOutputAsync(StreamReader reader)
-    {
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            lock (_lines)
-            {
-                _lines.Add(line);
-                Monitor.PulseAll(_lines);
-            }
-        }
-
-        lock (_lines)
-        {
-            Monitor.PulseAll(_lines);
-        }
     }
 
     private static int FreePort()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Torsion.Web.Tests.Interop;
 
 namespace Torsion.Web.Tests.WebSocket;
 
@@ -12,8 +13,7 @@ public sealed class WebSocketPeerServer : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private readonly Process _process;
-    private readonly List<string> _lines = [];
-    private readonly Task _output;
+    private ProcessLines _stdout;
     private readonly Task<string> _errors;
 
     public WebSocketPeerServer(string program, string script)
@@ -29,7 +29,7 @@ public sealed class WebSocketPeerServer : IDisposable
             info.Environment["NODE_PATH"] = "/usr/share/nodejs";
             _process = Process.Start(info)!;
             _errors = _process.StandardError.ReadToEndAsync();
-            _output = CollectOutputAsync(_process.StandardOutput);
+            _stdout = new ProcessLines(_process.StandardOutput);
             if (WaitForLine("ready", StartTimeout))
             {
                 return;
@@ -42,12 +42,14 @@ public sealed class WebSocketPeerServer : IDisposable
                 throw new InvalidOperationException($"{program} {script} did not start on port {Port} (attempt {attempt}): {Output()} {_errors.Result}");
             }
 
-            lock (_lines)
-            {
-                _lines.Clear();
-            }
         }
     }
+
+    /// <summary>Waits until the peer printed <paramref name="line"/>; false after the timeout or when the peer exited.</summary>
+    public bool WaitForLine(string line, TimeSpan timeout) => _stdout.WaitForLine(line, timeout);
+
+    /// <summary>What the peer printed so far, for failure messages.</summary>
+    public string Output() => _stdout.Output();
 
     public int Port { get; private set; }
 
@@ -61,36 +63,6 @@ public sealed class WebSocketPeerServer : IDisposable
         }
 
         return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Torsion.slnx not found above the test folder."), "tests", "Torsion.Web.Tests", "WebSocket", "Peers", name);
-    }
-
-    /// <summary>Waits until the peer printed <paramref name="line"/>; false after the timeout or when the peer exited.</summary>
-    public bool WaitForLine(string line, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        lock (_lines)
-        {
-            while (!_lines.Contains(line))
-            {
-                var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero || _output.IsCompleted)
-                {
-                    return _lines.Contains(line);
-                }
-
-                Monitor.Wait(_lines, left);
-            }
-
-            return true;
-        }
-    }
-
-    /// <summary>What the peer printed so far, for failure messages.</summary>
-    public string Output()
-    {
-        lock (_lines)
-        {
-            return string.Join('\n', _lines);
-        }
     }
 
     public void Dispose()
@@ -109,22 +81,5 @@ public sealed class WebSocketPeerServer : IDisposable
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    private async Task CollectOutputAsync(StreamReader reader)
-    {
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            lock (_lines)
-            {
-                _lines.Add(line);
-                Monitor.PulseAll(_lines);
-            }
-        }
-
-        lock (_lines)
-        {
-            Monitor.PulseAll(_lines);
-        }
     }
 }

@@ -249,24 +249,12 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IF
         }
 
         queue.Append(data);
-        if (queue.Length >= HighWaterMark)
+        if (queue.Length >= HighWaterMark && !_writing)
         {
-            if (!_writing)
-            {
-                Flush(runDrained: false);
-            }
-
-            if (_streaming && !_producerPaused && _producer is IPushProducer push && queue.Length >= HighWaterMark)
-            {
-                _producerPaused = true;
-                push.PauseProducing();
-            }
+            Flush(runDrained: false);
         }
 
-        if (!_writing)
-        {
-            _reactor.RequestFlush(this);
-        }
+        Queued(queue);
     }
 
     public void WriteFile(SafeFileHandle file, long offset, long count)
@@ -293,6 +281,12 @@ internal abstract unsafe class StreamConnection : ITransport, IHalfCloseable, IF
             Flush(runDrained: false);
         }
 
+        Queued(queue);
+    }
+
+    /// <summary>After bytes were queued: a streaming producer pauses above the high-water mark; a flush is due.</summary>
+    private void Queued(SendQueue queue)
+    {
         if (_streaming && !_producerPaused && _producer is IPushProducer push && queue.Length >= HighWaterMark)
         {
             _producerPaused = true;

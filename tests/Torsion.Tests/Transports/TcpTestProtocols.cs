@@ -11,12 +11,16 @@ public class Recorder : Protocol
     private readonly object _gate = new();
     private readonly MemoryStream _received = new();
     private readonly List<(long Count, TaskCompletionSource Done)> _waiters = [];
+    private bool _aborted;
 
     public TaskCompletionSource Made { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TaskCompletionSource<Exception> Lost { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool KeepBytes { get; init; } = true;
+
+    /// <summary>When set, the connection is aborted (on the reactor thread) as soon as this many bytes arrived.</summary>
+    public long? AbortAfterBytes { get; init; }
 
     /// <summary>The thread of every protocol callback, in order (for reactors that run callbacks on a foreign thread).</summary>
     public System.Collections.Concurrent.ConcurrentQueue<int> CallbackThreads { get; } = new();
@@ -59,6 +63,11 @@ public class Recorder : Protocol
         }
 
         OnData(data);
+        if (Count >= AbortAfterBytes && !_aborted)
+        {
+            _aborted = true;
+            Transport.AbortConnection();
+        }
     }
 
     protected virtual void OnData(ReadOnlySpan<byte> data)

@@ -10,8 +10,9 @@ namespace Torsion.Web.Http;
 /// persistent connections, pipelining (requests are handled one at a time, so answers go out strictly in order),
 /// chunked bodies both ways, HEAD, HTTP/1.0 clients, a header-read timeout and an idle keep-alive timeout, request
 /// bodies under flow control, and an error page with the right status for every malformed request, then close.
+/// <see cref="Shutdown"/> drains the connection gracefully (RFC 9112 section 9.6).
 /// </summary>
-public sealed class HttpServerProtocol : Protocol, IHttpExchange
+public sealed class HttpServerProtocol : Protocol, IHttpExchange, IHttpServerConnection
 {
     private const int MinimumKeptBuffer = 4096;
 
@@ -36,6 +37,7 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange
     private bool _continueSent;
     private bool _closing;
     private bool _readPaused;
+    private bool _draining;
     private IHttpBodyReceiver? _receiver;
     private IProtocol? _upgraded;
 
@@ -88,8 +90,67 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange
 
     void IHttpExchange.ResponseFinished(HttpServerResponse response) => ResponseFinished(response);
 
+    IReactorTime IHttpServerConnection.Time => _time;
+
+    void IHttpServerConnection.Drain() => Shutdown();
+
+    void IHttpServerConnection.Abort()
+    {
+        if (Connected)
+        {
+            _closing = true;
+            CancelTimer();
+            Transport.AbortConnection();
+        }
+    }
+
+    /// <summary>Whether <see cref="Shutdown"/> was called.</summary>
+    public bool IsShuttingDown => _draining;
+
     /// <inheritdoc/>
-    public override void ConnectionMade() => SetDeadline(TimeoutKind.Idle, _options.IdleTimeout);
+    public override void ConnectionMade()
+    {
+        SetDeadline(TimeoutKind.Idle, _options.IdleTimeout);
+        if ((Factory as HttpServerFactory)?.Track(this) == true)
+        {
+            Shutdown();
+        }
+    }
+
+    /// <summary>
+    /// Starts a graceful close (the server is stopping; RFC 9112 section 9.6): an idle connection closes at once; with
+    /// a request in flight its response finishes (saying <c>Connection: close</c> when its head was not sent yet) and
+    /// the connection closes after it, so requests pipelined behind it are read by nobody and get no answer; a
+    /// connection upgraded to a WebSocket sends a close frame 1001 (going away) and closes after the close handshake.
+    /// Another upgraded protocol is left as it is. Call it on the connection's reactor thread.
+    /// </summary>
+    public void Shutdown()
+    {
+        if (_draining || !Connected)
+        {
+            return;
+        }
+
+        _draining = true;
+        if (_upgraded is not null)
+        {
+            CloseUpgraded();
+            return;
+        }
+
+        if (!_closing && !_inRequest)
+        {
+            Close();
+        }
+    }
+
+    private void CloseUpgraded()
+    {
+        if (_upgraded is WebSocket.WebSocketProtocol { IsOpen: true } webSocket)
+        {
+            webSocket.Close(WebSocket.WebSocketCloseCode.GoingAway, "The server is shutting down.");
+        }
+    }
 
     /// <inheritdoc/>
     public override void DataReceived(ReadOnlySpan<byte> data)
@@ -137,6 +198,7 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange
     /// <inheritdoc/>
     public override void ConnectionLost(Exception reason)
     {
+        (Factory as HttpServerFactory)?.Untrack(this);
         if (_upgraded is not null)
         {
             _upgraded.ConnectionLost(reason);
@@ -203,6 +265,12 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange
         {
             DeliverPendingToUpgraded();
         }
+
+        if (_draining)
+        {
+            // Upgraded while the server drains: the new protocol is told at once that the server is going away.
+            CloseUpgraded();
+        }
     }
 
     private void DeliverPendingToUpgraded()
@@ -224,7 +292,7 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange
     }
 
     internal bool CanKeepAlive() =>
-        !_closing && _parser.Head.KeepAlive && (_bodyComplete || !_parser.Head.ExpectsContinue || _continueSent);
+        !_closing && !_draining && _parser.Head.KeepAlive && (_bodyComplete || !_parser.Head.ExpectsContinue || _continueSent);
 
     internal void StartBody(IHttpBodyReceiver receiver)
     {
@@ -315,8 +383,9 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange
     {
         _inRequest = false;
         _receiver = null;
-        if (!_response.KeepAlive)
+        if (!_response.KeepAlive || _draining)
         {
+            // Draining: the requests pipelined behind this one stay unanswered (RFC 9112 section 9.6).
             Close();
             return;
         }

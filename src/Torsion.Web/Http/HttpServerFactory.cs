@@ -79,9 +79,9 @@ public class HttpServerFactory : Factory
     /// once, one with a request in flight finishes that response (with <c>Connection: close</c> when its head was not
     /// sent yet) and closes without reading further pipelined requests (RFC 9112 section 9.6); a WebSocket gets a close
     /// frame 1001 (going away). The Deferred fires once every connection is closed, or after
-    /// <paramref name="timeout"/>, when the connections still open are aborted. It fires on <paramref name="time"/>'s
-    /// reactor thread; call from that thread, or from any thread when <paramref name="time"/> is a reactor.
-    /// A second call waits for the same shutdown.
+    /// <paramref name="timeout"/>, when the connections still open are aborted. Call it on <paramref name="time"/>'s
+    /// reactor thread, where the timeout runs and the Deferred fires (with a group, e.g. <c>group.Reactors[0]</c> by
+    /// <c>CallFromThread</c>). A second call waits for the same shutdown.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The timeout is negative.</exception>
     public Deferred<Unit> Shutdown(TimeSpan timeout, IReactorTime time)

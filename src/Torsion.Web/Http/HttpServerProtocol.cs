@@ -12,7 +12,7 @@ namespace Torsion.Web.Http;
 /// bodies under flow control, and an error page with the right status for every malformed request, then close.
 /// <see cref="Shutdown"/> drains the connection gracefully (RFC 9112 section 9.6).
 /// </summary>
-public sealed class HttpServerProtocol : Protocol, IHttpExchange, IHttpServerConnection
+public sealed partial class HttpServerProtocol : Protocol, IHttpExchange, IHttpServerConnection
 {
     private const int MinimumKeptBuffer = 4096;
 
@@ -90,23 +90,6 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange, IHttpServerCon
 
     void IHttpExchange.ResponseFinished(HttpServerResponse response) => ResponseFinished(response);
 
-    IReactorTime IHttpServerConnection.Time => _time;
-
-    void IHttpServerConnection.Drain() => Shutdown();
-
-    void IHttpServerConnection.Abort()
-    {
-        if (Connected)
-        {
-            _closing = true;
-            CancelTimer();
-            Transport.AbortConnection();
-        }
-    }
-
-    /// <summary>Whether <see cref="Shutdown"/> was called.</summary>
-    public bool IsShuttingDown => _draining;
-
     /// <inheritdoc/>
     public override void ConnectionMade()
     {
@@ -114,41 +97,6 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange, IHttpServerCon
         if ((Factory as HttpServerFactory)?.Track(this) == true)
         {
             Shutdown();
-        }
-    }
-
-    /// <summary>
-    /// Starts a graceful close (the server is stopping; RFC 9112 section 9.6): an idle connection closes at once; with
-    /// a request in flight its response finishes (saying <c>Connection: close</c> when its head was not sent yet) and
-    /// the connection closes after it, so requests pipelined behind it are read by nobody and get no answer; a
-    /// connection upgraded to a WebSocket sends a close frame 1001 (going away) and closes after the close handshake.
-    /// Another upgraded protocol is left as it is. Call it on the connection's reactor thread.
-    /// </summary>
-    public void Shutdown()
-    {
-        if (_draining || !Connected)
-        {
-            return;
-        }
-
-        _draining = true;
-        if (_upgraded is not null)
-        {
-            CloseUpgraded();
-            return;
-        }
-
-        if (!_closing && !_inRequest)
-        {
-            Close();
-        }
-    }
-
-    private void CloseUpgraded()
-    {
-        if (_upgraded is WebSocket.WebSocketProtocol { IsOpen: true } webSocket)
-        {
-            webSocket.Close(WebSocket.WebSocketCloseCode.GoingAway, "The server is shutting down.");
         }
     }
 

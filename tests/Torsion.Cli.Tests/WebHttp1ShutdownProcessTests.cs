@@ -1,12 +1,15 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Torsion.Web.WebSocket;
 
 namespace Torsion.Cli.Tests;
 
 /// <summary>
 /// `torsion web` as a real process: on SIGTERM an idle HTTP/1.1 keep-alive connection closes at once, a response in
-/// flight is sent whole, the request pipelined behind it gets no answer, the connection closes and the exit code is 0.
+/// flight is sent whole, the request pipelined behind it gets no answer, the connection closes and the exit code is 0;
+/// a WebSocket gets close 1001.
 /// </summary>
 public sealed class WebHttp1ShutdownProcessTests : IDisposable
 {
@@ -54,6 +57,36 @@ public sealed class WebHttp1ShutdownProcessTests : IDisposable
         Assert.Equal(content, body.ToArray());
 
         // The pipelined /small.txt is not answered: the server closes right after the body.
+        Assert.Equal(0, await reader.ReadRestAsync());
+        Assert.Equal(0, await torsion.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task Sigterm_sends_a_websocket_close_1001_and_exits_after_the_close_handshake()
+    {
+        using var torsion = TorsionProcess.Start("web", "--listen", "tcp:0:interface=127.0.0.1", "--path", _root, "--websocket-echo", "/echo", "--shutdown-timeout", "30");
+        var port = await torsion.WaitForListeningPortAsync();
+        using var socket = await ConnectAsync(port);
+        await SendAsync(socket, "GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        var reader = new ResponseReader(socket);
+        Assert.StartsWith("HTTP/1.1 101 ", await reader.ReadHeadAsync(), StringComparison.Ordinal);
+
+        torsion.Terminate();
+        var frame = new MemoryStream();
+        await reader.ReadBodyAsync(frame, 2);
+        var length = frame.ToArray()[1];
+        await reader.ReadBodyAsync(frame, length);
+        var bytes = frame.ToArray();
+        Assert.Equal(0x88, bytes[0]);
+        Assert.Equal(WebSocketCloseCode.GoingAway, BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(2)));
+        Assert.Equal("The server is shutting down.", Encoding.UTF8.GetString(bytes.AsSpan(4)));
+
+        // The server waits for the client's close frame, then closes TCP and exits.
+        var reply = new byte[8];
+        var h = WebSocketFrameFormatter.WriteHeader(reply, fin: true, rsv1: false, WebSocketOpcode.Close, 2, 0x11223344);
+        BinaryPrimitives.WriteUInt16BigEndian(reply.AsSpan(h), WebSocketCloseCode.GoingAway);
+        WebSocketMask.Apply(reply.AsSpan(h, 2), 0x11223344, 0);
+        await socket.SendAsync(reply.AsMemory(0, h + 2), SocketFlags.None).AsTask().WaitAsync(TorsionProcess.Timeout);
         Assert.Equal(0, await reader.ReadRestAsync());
         Assert.Equal(0, await torsion.WaitForExitAsync());
     }

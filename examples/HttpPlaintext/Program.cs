@@ -10,10 +10,26 @@ using Torsion.Web.WebSocket;
 var port = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 8080;
 using var group = new ReactorGroup();
 var factory = new HttpServerFactory((request, response) => Handle(group, request, response), group);
-group.ListenTcp(port, factory, backlog: 1024, interfaceAddress: "127.0.0.1");
+var listening = group.ListenTcp(port, factory, backlog: 1024, interfaceAddress: "127.0.0.1");
 Console.WriteLine($"plaintext server on 127.0.0.1:{port} ({group.Reactors.Count} reactor(s))");
-using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => group.Stop());
-using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => group.Stop());
+
+// A graceful stop: stop accepting, drain the connections of every reactor (each on its own thread; 5 s at most),
+// then stop the reactors.
+var first = group.Reactors[0];
+var stopping = 0;
+void Stop(PosixSignalContext signal)
+{
+    signal.Cancel = true;
+    if (Interlocked.Exchange(ref stopping, 1) == 0)
+    {
+        first.CallFromThread(() => listening.StopListening()
+            .AddBoth(_ => factory.Shutdown(TimeSpan.FromSeconds(5), first))
+            .AddBoth(_ => group.Stop()));
+    }
+}
+
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 group.Run();
 return 0;
 

@@ -83,9 +83,10 @@ public sealed class WebPlugin : ITorsionPlugin
         // TLS listeners offer HTTP/2 by ALPN unless the endpoint names its own list; cleartext ones detect the preface.
         var listen = context.Listen.Select(d => d.StartsWith("ssl:", StringComparison.Ordinal) && !d.Contains(":alpn=", StringComparison.Ordinal) ? d + ":alpn=h2,http/1.1" : d).ToArray();
         var listening = new PluginContext(context.Reactor, context.Options, listen, context.LoggerFactory);
-        // Added first, so stopped after the listeners: HTTP/2 connections get GOAWAY and finish their streams in flight.
+        // Added first, so stopped after the listeners: HTTP/2 connections get GOAWAY and finish their streams in flight,
+        // HTTP/1.1 ones close when idle or after the response in flight, WebSockets get close 1001.
         var grace = context.Reactor is Torsion.Reactor.ReactorBase reactor ? reactor.Options.ShutdownTimeout : TimeSpan.FromSeconds(5);
-        new HttpShutdownService(site, context.Reactor, grace) { Name = "http/2 drain" }.SetServiceParent(service);
+        new HttpShutdownService(site, context.Reactor, grace) { Name = "http drain" }.SetServiceParent(service);
         listening.ListenStream(site).SetServiceParent(service);
         context.ReportStartup(listening.WhenStarted);
         return service;

@@ -14,8 +14,8 @@ public class HttpServerFactory : Factory
     private readonly Func<IReactorTime> _time;
     private readonly HttpDateCache _date;
     private readonly Lock _lock = new();
-    private readonly HashSet<Http2.NegotiatingHttpProtocol> _connections = [];
-    private readonly List<(Http2.NegotiatingHttpProtocol Connection, Action Closed)> _draining = [];
+    private readonly HashSet<IHttpServerConnection> _connections = [];
+    private HttpServerDrain? _drain;
 
     /// <summary>A factory for connections on one reactor.</summary>
     public HttpServerFactory(HttpHandler handler, IReactorTime time, HttpServerOptions? options = null)
@@ -59,98 +59,91 @@ public class HttpServerFactory : Factory
     /// <summary>The settings of every connection.</summary>
     public HttpServerOptions Options { get; }
 
-    /// <inheritdoc/>
-    public override IProtocol? BuildProtocol(EndPoint peer) =>
-        Options.EnableHttp2
+    /// <summary>Builds the protocol of one connection; null (refused: the port closes it) once <see cref="Shutdown"/> was called.</summary>
+    public override IProtocol? BuildProtocol(EndPoint peer)
+    {
+        if (Volatile.Read(ref _drain) is not null)
+        {
+            return null;
+        }
+
+        return Options.EnableHttp2
             ? new Http2.NegotiatingHttpProtocol(Handler, _time(), Options, _date) { Factory = this }
             : new HttpServerProtocol(Handler, _time(), Options, _date) { Factory = this };
+    }
 
     /// <summary>
-    /// Graceful shutdown of the HTTP/2 connections this factory made (RFC 9113 section 6.8): each gets GOAWAY with the
-    /// last stream id it accepted, finishes the streams in flight, then closes. The Deferred fires once they are all
-    /// closed, or after <paramref name="timeout"/> (the caller then aborts what is left, as the reactor's shutdown does).
-    /// HTTP/1.1 connections are left to the reactor's own shutdown. Call it from the reactor thread of a factory made
-    /// for one reactor (with a <see cref="ReactorGroup"/>, each reactor's shutdown closes its connections instead).
+    /// Graceful shutdown of the connections this factory made, each on its own reactor's thread (all reactors of a
+    /// <see cref="ReactorGroup"/>): new connections are refused; an HTTP/2 connection gets GOAWAY with the last stream
+    /// id it accepted (RFC 9113 section 6.8) and finishes the streams in flight; an idle HTTP/1.1 connection closes at
+    /// once, one with a request in flight finishes that response (with <c>Connection: close</c> when its head was not
+    /// sent yet) and closes without reading further pipelined requests (RFC 9112 section 9.6); a WebSocket gets a close
+    /// frame 1001 (going away). The Deferred fires once every connection is closed, or after
+    /// <paramref name="timeout"/>, when the connections still open are aborted. Call it on <paramref name="time"/>'s
+    /// reactor thread, where the timeout runs and the Deferred fires (with a group, e.g. <c>group.Reactors[0]</c> by
+    /// <c>CallFromThread</c>). A second call waits for the same shutdown.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The timeout is negative.</exception>
     public Deferred<Unit> Shutdown(TimeSpan timeout, IReactorTime time)
     {
         ArgumentNullException.ThrowIfNull(time);
-        Http2.NegotiatingHttpProtocol[] connections;
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        HttpServerDrain drain;
+        IHttpServerConnection[] connections;
         lock (_lock)
         {
+            if (_drain is { } running)
+            {
+                return running.Wait();
+            }
+
+            drain = new HttpServerDrain(time, Remaining);
             connections = [.. _connections];
-        }
-
-        var done = new Deferred<Unit>();
-        var pending = 0;
-        IDelayedCall? timer = null;
-        void Closed()
-        {
-            if (--pending == 0 && !done.Called)
+            for (var i = 0; i < connections.Length; i++)
             {
-                if (timer is { Active: true })
-                {
-                    timer.Cancel();
-                }
-
-                done.Callback(Unit.Value);
-            }
-        }
-
-        pending = 1;
-        foreach (var connection in connections)
-        {
-            if (connection.Http2 is null)
-            {
-                continue;
+                drain.Add();
             }
 
-            pending++;
-            lock (_lock)
-            {
-                _draining.Add((connection, Closed));
-            }
-
-            connection.Shutdown();
+            Volatile.Write(ref _drain, drain);
         }
 
-        if (pending > 1)
-        {
-            timer = time.CallLater(timeout, () =>
-            {
-                if (!done.Called)
-                {
-                    done.Callback(Unit.Value);
-                }
-            });
-        }
-
-        Closed();
+        var done = drain.Wait();
+        HttpServerDrain.OnThread(time, () => drain.Start(connections, timeout));
         return done;
     }
 
-    internal void Track(Http2.NegotiatingHttpProtocol connection)
+    /// <summary>Tracks a connection; true when a shutdown has started, so the connection must drain at once.</summary>
+    internal bool Track(IHttpServerConnection connection)
     {
         lock (_lock)
         {
             _connections.Add(connection);
+            _drain?.Add();
+            return _drain is not null;
         }
     }
 
-    internal void Untrack(Http2.NegotiatingHttpProtocol connection)
+    internal void Untrack(IHttpServerConnection connection)
     {
-        Action? closed = null;
+        HttpServerDrain? drain;
         lock (_lock)
         {
-            _connections.Remove(connection);
-            var i = _draining.FindIndex(d => d.Connection == connection);
-            if (i >= 0)
+            if (!_connections.Remove(connection))
             {
-                closed = _draining[i].Closed;
-                _draining.RemoveAt(i);
+                return;
             }
+
+            drain = _drain;
         }
 
-        closed?.Invoke();
+        drain?.Release();
+    }
+
+    private IHttpServerConnection[] Remaining()
+    {
+        lock (_lock)
+        {
+            return [.. _connections];
+        }
     }
 }

@@ -10,8 +10,9 @@ namespace Torsion.Web.Http;
 /// persistent connections, pipelining (requests are handled one at a time, so answers go out strictly in order),
 /// chunked bodies both ways, HEAD, HTTP/1.0 clients, a header-read timeout and an idle keep-alive timeout, request
 /// bodies under flow control, and an error page with the right status for every malformed request, then close.
+/// <see cref="Shutdown"/> drains the connection gracefully (RFC 9112 section 9.6).
 /// </summary>
-public sealed class HttpServerProtocol : Protocol, IHttpExchange
+public sealed partial class HttpServerProtocol : Protocol, IHttpExchange, IHttpServerConnection
 {
     private const int MinimumKeptBuffer = 4096;
 
@@ -36,6 +37,7 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange
     private bool _continueSent;
     private bool _closing;
     private bool _readPaused;
+    private bool _draining;
     private IHttpBodyReceiver? _receiver;
     private IProtocol? _upgraded;
 
@@ -89,7 +91,14 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange
     void IHttpExchange.ResponseFinished(HttpServerResponse response) => ResponseFinished(response);
 
     /// <inheritdoc/>
-    public override void ConnectionMade() => SetDeadline(TimeoutKind.Idle, _options.IdleTimeout);
+    public override void ConnectionMade()
+    {
+        SetDeadline(TimeoutKind.Idle, _options.IdleTimeout);
+        if ((Factory as HttpServerFactory)?.Track(this) == true)
+        {
+            Shutdown();
+        }
+    }
 
     /// <inheritdoc/>
     public override void DataReceived(ReadOnlySpan<byte> data)
@@ -137,6 +146,7 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange
     /// <inheritdoc/>
     public override void ConnectionLost(Exception reason)
     {
+        (Factory as HttpServerFactory)?.Untrack(this);
         if (_upgraded is not null)
         {
             _upgraded.ConnectionLost(reason);
@@ -203,6 +213,12 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange
         {
             DeliverPendingToUpgraded();
         }
+
+        if (_draining)
+        {
+            // Upgraded while the server drains: the new protocol is told at once that the server is going away.
+            CloseUpgraded();
+        }
     }
 
     private void DeliverPendingToUpgraded()
@@ -224,7 +240,7 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange
     }
 
     internal bool CanKeepAlive() =>
-        !_closing && _parser.Head.KeepAlive && (_bodyComplete || !_parser.Head.ExpectsContinue || _continueSent);
+        !_closing && !_draining && _parser.Head.KeepAlive && (_bodyComplete || !_parser.Head.ExpectsContinue || _continueSent);
 
     internal void StartBody(IHttpBodyReceiver receiver)
     {
@@ -315,8 +331,9 @@ public sealed class HttpServerProtocol : Protocol, IHttpExchange
     {
         _inRequest = false;
         _receiver = null;
-        if (!_response.KeepAlive)
+        if (!_response.KeepAlive || _draining)
         {
+            // Draining: the requests pipelined behind this one stay unanswered (RFC 9112 section 9.6).
             Close();
             return;
         }

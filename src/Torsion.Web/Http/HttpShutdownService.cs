@@ -6,8 +6,10 @@ namespace Torsion.Web.Http;
 
 /// <summary>
 /// Stops an <see cref="HttpServerFactory"/> gracefully when its service stops (<c>torsion web</c> on SIGTERM): HTTP/2
-/// connections get GOAWAY, finish their streams in flight, then close; the stop waits for them at most the timeout.
-/// Add it to the same <see cref="MultiService"/> as the listening service.
+/// connections get GOAWAY and finish their streams in flight, idle HTTP/1.1 connections close at once and busy ones
+/// after the response in flight, WebSockets get close 1001; the stop waits for them at most the timeout, then aborts
+/// the rest (see <see cref="HttpServerFactory.Shutdown"/>). Add it to the same <see cref="MultiService"/> as the
+/// listening service; with a <see cref="ReactorGroup"/> factory it drains the connections of every reactor.
 /// </summary>
 public sealed class HttpShutdownService : Service
 {
@@ -15,7 +17,7 @@ public sealed class HttpShutdownService : Service
     private readonly IReactorTime _time;
     private readonly TimeSpan _timeout;
 
-    /// <summary>Drains <paramref name="factory"/>'s HTTP/2 connections on stop, waiting at most <paramref name="timeout"/>.</summary>
+    /// <summary>Drains <paramref name="factory"/>'s connections on stop, waiting at most <paramref name="timeout"/> (the Deferred fires on <paramref name="time"/>'s thread).</summary>
     public HttpShutdownService(HttpServerFactory factory, IReactorTime time, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(factory);

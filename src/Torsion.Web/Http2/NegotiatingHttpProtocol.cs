@@ -12,7 +12,7 @@ namespace Torsion.Web.Http2;
 /// HTTP/1.1 otherwise. The HTTP/1.1 side runs from the start (its timeouts guard a silent connection) and hands
 /// over when HTTP/2 is detected.
 /// </summary>
-public sealed class NegotiatingHttpProtocol : Protocol
+public sealed class NegotiatingHttpProtocol : Protocol, IHttpServerConnection
 {
     private readonly HttpHandler _handler;
     private readonly IReactorTime _time;
@@ -43,27 +43,48 @@ public sealed class NegotiatingHttpProtocol : Protocol
     /// <summary>The HTTP/2 protocol once the connection speaks HTTP/2; null before or for HTTP/1.1.</summary>
     public Http2ServerProtocol? Http2 => _http2;
 
+    IReactorTime IHttpServerConnection.Time => _time;
+
     /// <summary>
     /// Starts a graceful shutdown: an HTTP/2 connection sends GOAWAY with its last stream id, finishes the streams in
-    /// flight and then closes; returns false for a connection that does not speak HTTP/2 (it is left to the reactor).
+    /// flight and then closes (returns true); an HTTP/1.1 one drains as <see cref="HttpServerProtocol.Shutdown"/> says
+    /// (returns false). Call it on the connection's reactor thread.
     /// </summary>
     public bool Shutdown()
     {
-        if (_http2 is null)
+        if (_http2 is not null)
         {
-            return false;
+            if (Connected)
+            {
+                _http2.Shutdown();
+            }
+
+            return true;
         }
 
-        _http2.Shutdown();
-        return true;
+        _http1?.Shutdown();
+        return false;
+    }
+
+    void IHttpServerConnection.Drain() => Shutdown();
+
+    void IHttpServerConnection.Abort()
+    {
+        if (Connected)
+        {
+            Transport.AbortConnection();
+        }
     }
 
     /// <inheritdoc/>
     public override void ConnectionMade()
     {
-        (Factory as HttpServerFactory)?.Track(this);
         _http1 = new HttpServerProtocol(Handle, _time, _options, _date);
         _http1.MakeConnection(Transport);
+        if ((Factory as HttpServerFactory)?.Track(this) == true)
+        {
+            Shutdown();
+        }
     }
 
     /// <inheritdoc/>
@@ -80,6 +101,12 @@ public sealed class NegotiatingHttpProtocol : Protocol
                 _http1!.DataReceived(data);
             }
 
+            return;
+        }
+
+        if (_http1!.IsShuttingDown)
+        {
+            // Closed while still deciding (no request yet): what follows is not read.
             return;
         }
 
@@ -140,7 +167,8 @@ public sealed class NegotiatingHttpProtocol : Protocol
 
     private void Handle(HttpServerRequest request, HttpServerResponse response)
     {
-        if (_http2 is null && TryUpgrade(request))
+        // A draining connection finishes this request over HTTP/1.1 rather than starting HTTP/2.
+        if (_http2 is null && !_http1!.IsShuttingDown && TryUpgrade(request))
         {
             return;
         }

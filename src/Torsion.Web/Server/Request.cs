@@ -345,12 +345,16 @@ public sealed partial class Request : IConsumer
     /// <summary>Unregisters the producer.</summary>
     public void UnregisterProducer() => Response.UnregisterProducer();
 
-    /// <summary>Renders this request with <paramref name="root"/>, traversing the remaining path segments from it.</summary>
+    /// <summary>
+    /// Renders this request with <paramref name="root"/>, traversing the remaining path segments from it; a leaf gets
+    /// the rest of the path, except a segment it has a <see cref="Resource.PutChild"/> child for (e.g. a WebSocket put
+    /// next to the files of a <see cref="Static.File"/> folder).
+    /// </summary>
     public RenderResult RenderFrom(Resource root)
     {
         ArgumentNullException.ThrowIfNull(root);
         var resource = root;
-        while (Postpath.Count > 0 && !resource.IsLeaf)
+        while (Postpath.Count > 0 && (!resource.IsLeaf || resource.Children.ContainsKey(Postpath[0])))
         {
             var name = Postpath[0];
             Postpath.RemoveAt(0);

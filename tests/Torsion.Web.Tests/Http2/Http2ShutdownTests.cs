@@ -186,12 +186,14 @@ public sealed class Http2ShutdownTests
     }
 
     [Fact]
-    public void Shutdown_with_no_http2_connection_fires_at_once()
+    public void Shutdown_with_only_an_idle_http1_connection_closes_it_and_fires_at_once()
     {
         var clock = new Clock();
         var factory = new HttpServerFactory((request, response) => response.Finish(), clock, Options());
         var h1 = (NegotiatingHttpProtocol)factory.BuildProtocol(new IPEndPoint(IPAddress.Loopback, 5000))!;
-        new StringTransport().Connect(h1);
+        var transport = new StringTransport { ReportsConnectionLost = true };
+        transport.Connect(h1);
         Assert.True(factory.Shutdown(TimeSpan.FromSeconds(5), clock).Called);
+        Assert.True(transport.Disconnecting);
     }
 }

@@ -21,7 +21,8 @@ public sealed class RunningServer : IDisposable
         {
             try
             {
-                var port = Reactor.ListenTcp(0, factory(Reactor), 128, "127.0.0.1");
+                Factory = factory(Reactor);
+                var port = Reactor.ListenTcp(0, Factory, 128, "127.0.0.1");
                 listening.SetResult(((IPEndPoint)port.Host).Port);
             }
             catch (Exception e)
@@ -35,6 +36,9 @@ public sealed class RunningServer : IDisposable
     }
 
     public ReactorBase Reactor { get; }
+
+    /// <summary>The factory the port was opened with.</summary>
+    public IProtocolFactory? Factory { get; private set; }
 
     public int Port { get; }
 

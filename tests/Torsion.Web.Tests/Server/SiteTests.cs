@@ -59,6 +59,18 @@ public sealed class SiteTests
     }
 
     [Fact]
+    public void A_child_put_on_a_leaf_is_found_and_the_leaf_keeps_the_other_paths()
+    {
+        var echo = new Echo();
+        echo.PutChild("ws", new Text("the child"));
+        var root = new Resource();
+        root.PutChild("echo", echo);
+        var site = new SiteHarness(root);
+        Assert.Equal("the child", SiteHarness.Body(site.Fetch(SiteHarness.Get("/echo/ws"))));
+        Assert.Equal("prepath=echo postpath=other a=", SiteHarness.Body(site.Fetch(SiteHarness.Get("/echo/other"))));
+    }
+
+    [Fact]
     public void GetChild_makes_children_on_demand()
     {
         var site = new SiteHarness(Tree());

@@ -25,6 +25,17 @@ internal sealed partial class TorsionProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (SigIntIgnored.Value)
+        {
+            // A test run started as a background job (`dotnet test ... &`) inherits SIGINT ignored, as POSIX shells do for
+            // background jobs, and a program started with SIGINT ignored keeps ignoring it (.NET then installs no
+            // handler). Run torsion as from a terminal instead: SIGINT back to its default, then exec.
+            info.FileName = "python3";
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])");
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(CliPath);
         foreach (var arg in args)
         {
@@ -38,6 +49,13 @@ internal sealed partial class TorsionProcess : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
+
+    private static readonly Lazy<bool> SigIntIgnored = new(() =>
+    {
+        // SigIgn in /proc/self/status is a hex mask of the ignored signals; SIGINT (2) is bit 1.
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 0x2) != 0;
+    });
 
     /// <summary>Torsion.Cli.dll in the Cli project's own output folder (same configuration), else next to the tests.</summary>
     public static string CliPath { get; } = FindCli();

@@ -1,8 +1,5 @@
 using System.Buffers;
-using System.Net;
-using System.Runtime.InteropServices;
 using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using Torsion.Protocols;
 using Torsion.Transports;
 using static Torsion.Tls.OpenSsl;

@@ -1,9 +1,5 @@
-using System.Buffers;
-using System.Net;
 using System.Net.Sockets;
-using Microsoft.Win32.SafeHandles;
 using Torsion.Diagnostics;
-using Torsion.Protocols;
 using Torsion.Reactor;
 
 namespace Torsion.Transports;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Torsion.Cred;
 using Torsion.Defer;
-using Torsion.Endpoints;
 using Torsion.Reactor;
 using Torsion.Transports;
 using Torsion.Transports.Udp;

@@ -52,7 +52,8 @@ public abstract class ReactorTests : ReactorHarness
     [Fact]
     public async Task A_million_pending_timers_cost_memory_not_time_per_loop_turn()
     {
-        var idle = await TimeTwoThousandTurns();
+        // Each figure is the best of three: other tests running in parallel slow single measurements down at random.
+        var idle = await BestOfThree();
         var calls = await On(() =>
         {
             var list = new IDelayedCall[1_000_000];
@@ -66,7 +67,7 @@ public abstract class ReactorTests : ReactorHarness
 
         // The million timers were just allocated: collect now, so that the measurement is of loop turns, not of the GC.
         GC.Collect();
-        var loaded = await TimeTwoThousandTurns();
+        var loaded = await BestOfThree();
 
         // Measured in the same test, so load on the machine slows both alike. A turn that scanned the timers would take
         // a millisecond or more with a million of them: seconds over 2000 turns, far beyond the factor and the slack.
@@ -87,6 +88,18 @@ public abstract class ReactorTests : ReactorHarness
     }
 
     /// <summary>2000 loop turns, each woken by a call from this thread.</summary>
+    private async Task<TimeSpan> BestOfThree()
+    {
+        var best = TimeSpan.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var t = await TimeTwoThousandTurns();
+            best = t < best ? t : best;
+        }
+
+        return best;
+    }
+
     private async Task<TimeSpan> TimeTwoThousandTurns()
     {
         var stopwatch = Stopwatch.StartNew();

@@ -89,11 +89,14 @@ public sealed class TlsOptions
     }
 
     /// <summary>
-    /// Reloads the files whenever the process receives SIGHUP (Linux, macOS), as servers conventionally do.
+    /// Reloads the files whenever the process receives SIGHUP (Linux, macOS), as servers conventionally do, also when
+    /// the process was started with SIGHUP ignored (nohup).
     /// Dispose the result to stop. A failed reload is passed to <paramref name="onError"/> and the old files stay in use.
     /// </summary>
-    public IDisposable ReloadOnHangup(Action<Exception>? onError = null) =>
-        PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+    public IDisposable ReloadOnHangup(Action<Exception>? onError = null)
+    {
+        HangupSignal.StopIgnoring();
+        return PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
             try
@@ -105,6 +108,7 @@ public sealed class TlsOptions
                 onError?.Invoke(e);
             }
         });
+    }
 
     /// <summary>Loads the files now if they are not loaded yet, so that a bad file fails here rather than at the first handshake.</summary>
     public void Load()

@@ -44,24 +44,7 @@ public sealed class AgentHttp2Tests
         });
     }
 
-    private static T Result<T>(Deferred<T> deferred)
-    {
-        T? value = default;
-        Exception? error = null;
-        deferred.AddBoth(r =>
-        {
-            if (r.Success)
-            {
-                value = r.Value;
-            }
-            else
-            {
-                error = r.Error;
-            }
-        });
-        Assert.True(deferred.Called, "The Deferred has not fired.");
-        return error is null ? value! : throw new Xunit.Sdk.XunitException($"The Deferred failed: {error}");
-    }
+    private static T Result<T>(Deferred<T> deferred) => DeferredResults.SuccessResultOf(deferred);
 
     [Fact]
     public void Requests_made_while_connecting_share_the_one_connection()

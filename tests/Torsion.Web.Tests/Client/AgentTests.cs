@@ -23,37 +23,9 @@ public sealed class AgentTests
 
     private static void Answer(StringTransport transport, string text) => transport.Protocol!.DataReceived(Encoding.Latin1.GetBytes(text));
 
-    private static T Result<T>(Deferred<T> deferred)
-    {
-        T? value = default;
-        Exception? error = null;
-        deferred.AddBoth(r =>
-        {
-            if (r.Success)
-            {
-                value = r.Value;
-            }
-            else
-            {
-                error = r.Error;
-            }
-        });
-        Assert.True(deferred.Called, "The Deferred has not fired.");
-        if (error is not null)
-        {
-            throw new Xunit.Sdk.XunitException($"The Deferred failed: {error}");
-        }
+    private static T Result<T>(Deferred<T> deferred) => DeferredResults.SuccessResultOf(deferred);
 
-        return value!;
-    }
-
-    private static Exception Failure<T>(Deferred<T> deferred)
-    {
-        Exception? error = null;
-        deferred.AddBoth(r => error = r.Error);
-        Assert.True(deferred.Called, "The Deferred has not fired.");
-        return Assert.IsAssignableFrom<Exception>(error);
-    }
+    private static Exception Failure<T>(Deferred<T> deferred) => DeferredResults.FailureResultOf(deferred);
 
     [Fact]
     public void Get_writes_an_origin_form_request_with_host()

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Torsion.Defer;
+using Torsion.Testing;
 using Torsion.Web.Client;
 using Torsion.Web.Http;
 using Torsion.Web.Http2;
@@ -10,35 +11,9 @@ namespace Torsion.Web.Tests.Http2;
 /// <summary>The HTTP/2 client protocol on a StringTransport, against a scripted server.</summary>
 public sealed class Http2ClientProtocolTests
 {
-    private static T Result<T>(Deferred<T> deferred)
-    {
-        T? value = default;
-        Exception? error = null;
-        deferred.AddBoth(r =>
-        {
-            if (r.Success)
-            {
-                value = r.Value;
-            }
-            else
-            {
-                error = r.Error;
-            }
-        });
-        Assert.True(deferred.Called, "The Deferred has not fired.");
-        return error is null ? value! : throw new Xunit.Sdk.XunitException($"The Deferred failed: {error}");
-    }
+    private static T Result<T>(Deferred<T> deferred) => DeferredResults.SuccessResultOf(deferred);
 
-    private static Exception Failure<T>(Deferred<T> deferred)
-    {
-        Exception? error = null;
-        deferred.AddErrback(e =>
-        {
-            error = e;
-            return default(T)!;
-        });
-        return error ?? throw new Xunit.Sdk.XunitException("The Deferred did not fail.");
-    }
+    private static Exception Failure<T>(Deferred<T> deferred) => DeferredResults.FailureResultOf(deferred);
 
     [Fact]
     public void The_connection_starts_with_the_preface_and_settings_that_disable_push()

@@ -41,11 +41,7 @@ public sealed class AmpProtocolTests
         _server.AddResponder(AmpTestCommands.Echo, a => a);
     }
 
-    private static T Result<T>(Deferred<T> d)
-    {
-        Assert.True(d.Called, "the Deferred has not fired");
-        return d.AsTask().GetAwaiter().GetResult();
-    }
+    private static T Result<T>(Deferred<T> d) => DeferredResults.SuccessResultOf(d);
 
     private static TException Failure<T, TException>(Deferred<T> d)
         where TException : Exception

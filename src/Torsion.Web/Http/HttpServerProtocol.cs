@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Torsion.Protocols;
 using Torsion.Reactor;
@@ -14,7 +13,6 @@ namespace Torsion.Web.Http;
 /// </summary>
 public sealed partial class HttpServerProtocol : Protocol, IHttpExchange, IHttpServerConnection
 {
-    private const int MinimumKeptBuffer = 4096;
 
     private readonly HttpHandler _handler;
     private readonly HttpServerOptions _options;
@@ -25,9 +23,7 @@ public sealed partial class HttpServerProtocol : Protocol, IHttpExchange, IHttpS
     private readonly HttpServerResponse _response;
     private readonly Action _onTimer;
 
-    private byte[]? _pending;
-    private int _pendingStart;
-    private int _pendingLength;
+    private readonly PendingInput _pending = new();
     private bool _processing;
     private bool _inRequest;
     private bool _bodyComplete;
@@ -114,7 +110,7 @@ public sealed partial class HttpServerProtocol : Protocol, IHttpExchange, IHttpS
             return;
         }
 
-        if (_pendingLength == 0 && !_processing)
+        if (_pending.Length == 0 && !_processing)
         {
             var used = Process(data);
             if (used < data.Length && !_closing)
@@ -125,12 +121,12 @@ public sealed partial class HttpServerProtocol : Protocol, IHttpExchange, IHttpS
                     return;
                 }
 
-                Append(data[used..]);
+                _pending.Append(data[used..]);
             }
         }
         else
         {
-            Append(data);
+            _pending.Append(data);
             ProcessPending();
         }
 
@@ -167,12 +163,7 @@ public sealed partial class HttpServerProtocol : Protocol, IHttpExchange, IHttpS
             _response.ConnectionLost(reason);
         }
 
-        if (_pending is not null)
-        {
-            ArrayPool<byte>.Shared.Return(_pending);
-            _pending = null;
-            _pendingLength = 0;
-        }
+        _pending.Release();
     }
 
     /// <summary>
@@ -223,16 +214,12 @@ public sealed partial class HttpServerProtocol : Protocol, IHttpExchange, IHttpS
 
     private void DeliverPendingToUpgraded()
     {
-        if (_pending is null)
+        if (!_pending.HasBuffer)
         {
             return;
         }
 
-        var rest = _pending.AsSpan(_pendingStart, _pendingLength).ToArray();
-        ArrayPool<byte>.Shared.Return(_pending);
-        _pending = null;
-        _pendingLength = 0;
-        _pendingStart = 0;
+        var rest = _pending.TakeAll();
         if (rest.Length > 0)
         {
             _upgraded!.DataReceived(rest);
@@ -355,28 +342,18 @@ public sealed partial class HttpServerProtocol : Protocol, IHttpExchange, IHttpS
 
     private void ProcessPending()
     {
-        if (_processing || _closing || _pendingLength == 0 || _pending is null)
+        if (_processing || _closing || _pending.Length == 0)
         {
             return;
         }
 
-        var used = Process(_pending.AsSpan(_pendingStart, _pendingLength));
-        if (_pending is null)
+        var used = Process(_pending.Span);
+        if (!_pending.HasBuffer)
         {
-            return;
+            return; // released while processing: the connection was lost or handed over
         }
 
-        _pendingStart += used;
-        _pendingLength -= used;
-        if (_pendingLength == 0)
-        {
-            _pendingStart = 0;
-            if (_pending.Length > 64 * 1024)
-            {
-                ArrayPool<byte>.Shared.Return(_pending);
-                _pending = null;
-            }
-        }
+        _pending.Consume(used, keepAtMost: 64 * 1024);
     }
 
     private int Process(ReadOnlySpan<byte> input)
@@ -520,33 +497,6 @@ public sealed partial class HttpServerProtocol : Protocol, IHttpExchange, IHttpS
         Close();
     }
 
-    private void Append(ReadOnlySpan<byte> data)
-    {
-        if (_pending is null)
-        {
-            _pending = ArrayPool<byte>.Shared.Rent(Math.Max(MinimumKeptBuffer, data.Length));
-        }
-        else if (_pendingStart + _pendingLength + data.Length > _pending.Length)
-        {
-            if (_pendingLength + data.Length <= _pending.Length)
-            {
-                _pending.AsSpan(_pendingStart, _pendingLength).CopyTo(_pending);
-            }
-            else
-            {
-                var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_pendingLength + data.Length, _pending.Length * 2));
-                _pending.AsSpan(_pendingStart, _pendingLength).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(_pending);
-                _pending = bigger;
-            }
-
-            _pendingStart = 0;
-        }
-
-        data.CopyTo(_pending.AsSpan(_pendingStart + _pendingLength));
-        _pendingLength += data.Length;
-    }
-
     private void UpdateReadPause()
     {
         if (_closing)
@@ -554,12 +504,12 @@ public sealed partial class HttpServerProtocol : Protocol, IHttpExchange, IHttpS
             return;
         }
 
-        if (!_readPaused && _pendingLength > _options.MaxRequestBufferSize)
+        if (!_readPaused && _pending.Length > _options.MaxRequestBufferSize)
         {
             _readPaused = true;
             Transport.PauseProducing();
         }
-        else if (_readPaused && _pendingLength <= _options.MaxRequestBufferSize / 2)
+        else if (_readPaused && _pending.Length <= _options.MaxRequestBufferSize / 2)
         {
             _readPaused = false;
             Transport.ResumeProducing();

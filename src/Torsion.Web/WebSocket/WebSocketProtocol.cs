@@ -6,6 +6,7 @@ using Torsion.Defer;
 using Torsion.Protocols;
 using Torsion.Reactor;
 using Torsion.Transports;
+using Torsion.Web.Http;
 
 namespace Torsion.Web.WebSocket;
 
@@ -30,9 +31,7 @@ public sealed class WebSocketProtocol : Protocol, IConsumer, IPushProducer
     private readonly byte[] _random = new byte[256];
     private int _randomUsed = 256;
     private WebSocketMessageHandler? _messageReceived;
-    private byte[]? _pending;
-    private int _pendingStart;
-    private int _pendingLength;
+    private readonly PendingInput _pending = new();
     private bool _paused;
     private bool _readPaused;
     private bool _processing;
@@ -73,7 +72,7 @@ public sealed class WebSocketProtocol : Protocol, IConsumer, IPushProducer
         add
         {
             _messageReceived += value;
-            if (value is not null && _pendingLength > 0 && !_lost)
+            if (value is not null && _pending.Length > 0 && !_lost)
             {
                 _resumeCall ??= _time.CallLater(TimeSpan.Zero, () =>
                 {
@@ -203,17 +202,17 @@ public sealed class WebSocketProtocol : Protocol, IConsumer, IPushProducer
             return;
         }
 
-        if (_pendingLength == 0 && !_processing)
+        if (_pending.Length == 0 && !_processing)
         {
             var used = Process(data);
             if (used < data.Length && !_failed)
             {
-                Append(data[used..]);
+                _pending.Append(data[used..]);
             }
         }
         else
         {
-            Append(data);
+            _pending.Append(data);
             ProcessPending();
         }
 
@@ -233,12 +232,7 @@ public sealed class WebSocketProtocol : Protocol, IConsumer, IPushProducer
 
         _parser.Dispose();
         _deflate?.Dispose();
-        if (_pending is not null)
-        {
-            ArrayPool<byte>.Shared.Return(_pending);
-            _pending = null;
-            _pendingLength = 0;
-        }
+        _pending.Release();
 
         while (_pings.TryDequeue(out var ping))
         {
@@ -302,24 +296,18 @@ public sealed class WebSocketProtocol : Protocol, IConsumer, IPushProducer
 
     private void ProcessPending()
     {
-        if (_processing || _failed || _lost || _pending is null || _pendingLength == 0)
+        if (_processing || _failed || _lost || _pending.Length == 0)
         {
             return;
         }
 
-        var used = Process(_pending.AsSpan(_pendingStart, _pendingLength));
-        if (_pending is null)
+        var used = Process(_pending.Span);
+        if (!_pending.HasBuffer)
         {
-            return;
+            return; // released while processing: the connection was lost
         }
 
-        _pendingStart += used;
-        _pendingLength -= used;
-        if (_pendingLength == 0)
-        {
-            _pendingStart = 0;
-        }
-
+        _pending.Consume(used);
         UpdateReadPause();
     }
 
@@ -555,30 +543,6 @@ public sealed class WebSocketProtocol : Protocol, IConsumer, IPushProducer
         return value;
     }
 
-    private void Append(ReadOnlySpan<byte> data)
-    {
-        if (_pending is null)
-        {
-            _pending = ArrayPool<byte>.Shared.Rent(Math.Max(4096, data.Length));
-        }
-        else if (_pendingStart + _pendingLength + data.Length > _pending.Length && _pendingLength + data.Length <= _pending.Length)
-        {
-            _pending.AsSpan(_pendingStart, _pendingLength).CopyTo(_pending);
-            _pendingStart = 0;
-        }
-        else if (_pendingStart + _pendingLength + data.Length > _pending.Length)
-        {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_pendingLength + data.Length, _pending.Length * 2));
-            _pending.AsSpan(_pendingStart, _pendingLength).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_pending);
-            _pending = bigger;
-            _pendingStart = 0;
-        }
-
-        data.CopyTo(_pending.AsSpan(_pendingStart + _pendingLength));
-        _pendingLength += data.Length;
-    }
-
     private void UpdateReadPause()
     {
         if (_lost || !Connected)
@@ -587,13 +551,13 @@ public sealed class WebSocketProtocol : Protocol, IConsumer, IPushProducer
         }
 
         // Read on while below the high water mark so that a close or ping still gets through a short pause.
-        var stop = Waiting && _pendingLength > 64 * 1024;
+        var stop = Waiting && _pending.Length > 64 * 1024;
         if (stop && !_readPaused)
         {
             _readPaused = true;
             Transport.PauseProducing();
         }
-        else if (!stop && _readPaused && _pendingLength <= 32 * 1024)
+        else if (!stop && _readPaused && _pending.Length <= 32 * 1024)
         {
             _readPaused = false;
             Transport.ResumeProducing();

@@ -5,7 +5,8 @@ namespace Torsion.Web.Http;
 /// <summary>
 /// Received bytes a protocol could not handle yet (a partial message, or whole ones while it is paused), kept in a
 /// buffer rented from the pool: appended at the back, consumed from the front, compacted or grown only when an append
-/// does not fit. Shared by the HTTP/1.1 server and WebSocket protocols.
+/// does not fit. Shared by the HTTP/1.1 server and WebSocket protocols, and by HTTP/2 streams for body bytes their
+/// reader has not taken yet.
 /// </summary>
 internal sealed class PendingInput
 {
@@ -66,6 +67,18 @@ internal sealed class PendingInput
                 Release();
             }
         }
+    }
+
+    /// <summary>
+    /// Takes at most <paramref name="max"/> bytes from the front: the span stays valid until the next
+    /// <see cref="Append"/> or <see cref="Release"/>.
+    /// </summary>
+    public ReadOnlySpan<byte> Take(int max)
+    {
+        var n = Math.Min(max, Length);
+        var front = _array is null ? default : _array.AsSpan(_start, n);
+        Consume(n);
+        return front;
     }
 
     /// <summary>A copy of the bytes kept; the buffer goes back to the pool.</summary>

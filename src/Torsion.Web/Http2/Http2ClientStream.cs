@@ -3,6 +3,7 @@ using Torsion.Protocols;
 using Torsion.Reactor;
 using Torsion.Transports;
 using Torsion.Web.Client;
+using Torsion.Web.Http;
 
 namespace Torsion.Web.Http2;
 
@@ -20,9 +21,7 @@ internal sealed class Http2ClientStream : Http2StreamState, IConsumer, IResponse
     private bool _endStreamQueued;
     private IProducer? _producer;
     private bool _producerPaused;
-    private byte[]? _received;
-    private int _receivedStart;
-    private int _receivedLength;
+    private PendingInput? _received;
     private IProtocol? _reader;
     private Http2BodyTransport? _readerTransport;
     private bool _bodyFinished;
@@ -51,7 +50,7 @@ internal sealed class Http2ClientStream : Http2StreamState, IConsumer, IResponse
 
     public override bool HasPendingSend => QueuedLength > 0 || (_endStreamQueued && !LocalClosed);
 
-    public override int UnreadBodyBytes => _receivedLength;
+    public override int UnreadBodyBytes => _received?.Length ?? 0;
 
     /// <summary>The response head arrived: fire the request's Deferred.</summary>
     public void HeadReceived(HttpResponse response)
@@ -180,7 +179,7 @@ internal sealed class Http2ClientStream : Http2StreamState, IConsumer, IResponse
             return;
         }
 
-        if (_reader is not null && !_readerTransport!.Paused && _receivedLength == 0)
+        if (_reader is not null && !_readerTransport!.Paused && _received is not { Length: > 0 })
         {
             _reader.DataReceived(data);
             _connection.Consumed(this, data.Length);
@@ -188,20 +187,7 @@ internal sealed class Http2ClientStream : Http2StreamState, IConsumer, IResponse
         }
 
         // Kept until the reader takes it; the stream window (not credited meanwhile) bounds this buffer.
-        if (_received is null)
-        {
-            _received = new byte[Math.Max(16 * 1024, data.Length)];
-        }
-        else if (_receivedStart + _receivedLength + data.Length > _received.Length)
-        {
-            var target = _receivedLength + data.Length <= _received.Length ? _received : new byte[Math.Max(_receivedLength + data.Length, _received.Length * 2)];
-            _received.AsSpan(_receivedStart, _receivedLength).CopyTo(target);
-            _received = target;
-            _receivedStart = 0;
-        }
-
-        data.CopyTo(_received.AsSpan(_receivedStart + _receivedLength));
-        _receivedLength += data.Length;
+        (_received ??= new PendingInput()).Append(data);
     }
 
     public override void BodyEnded()
@@ -283,19 +269,15 @@ internal sealed class Http2ClientStream : Http2StreamState, IConsumer, IResponse
             return;
         }
 
-        while (_receivedLength > 0 && !_readerTransport!.Paused && !_bodyFinished)
+        while (_received is { Length: > 0 } && !_readerTransport!.Paused && !_bodyFinished)
         {
-            var n = Math.Min(_receivedLength, 16 * 1024);
-            var chunk = _received.AsSpan(_receivedStart, n);
-            _receivedStart += n;
-            _receivedLength -= n;
+            var chunk = _received.Take(16 * 1024);
             reader.DataReceived(chunk);
-            _connection.Consumed(this, n);
+            _connection.Consumed(this, chunk.Length);
         }
 
-        if (_receivedLength == 0)
+        if (_received is not { Length: > 0 })
         {
-            _receivedStart = 0;
             if (_failure is not null)
             {
                 Finish(_failure);

@@ -13,9 +13,7 @@ internal sealed class Http2Stream : Http2StreamState, IHttpExchange
 {
     private readonly Http2ServerProtocol _connection;
     private readonly HttpServerOptions _options;
-    private byte[]? _received;
-    private int _receivedStart;
-    private int _receivedLength;
+    private PendingInput? _received;
     private bool _endStreamQueued;
     private List<(string Name, string Value)>? _trailers;
     private IHttpBodyReceiver? _receiver;
@@ -116,27 +114,14 @@ internal sealed class Http2Stream : Http2StreamState, IHttpExchange
             return;
         }
 
-        if (_receiver is not null && !_bodyPaused && _receivedLength == 0)
+        if (_receiver is not null && !_bodyPaused && _received is not { Length: > 0 })
         {
             _receiver.BodyDataReceived(data);
             _connection.Consumed(this, data.Length);
             return;
         }
 
-        if (_received is null)
-        {
-            _received = new byte[Math.Max(4096, data.Length)];
-        }
-        else if (_receivedStart + _receivedLength + data.Length > _received.Length)
-        {
-            var bigger = new byte[Math.Max(_receivedLength + data.Length, _received.Length * 2)];
-            _received.AsSpan(_receivedStart, _receivedLength).CopyTo(bigger);
-            _received = bigger;
-            _receivedStart = 0;
-        }
-
-        data.CopyTo(_received.AsSpan(_receivedStart + _receivedLength));
-        _receivedLength += data.Length;
+        (_received ??= new PendingInput()).Append(data);
     }
 
     /// <summary>The client ended the body.</summary>
@@ -164,7 +149,7 @@ internal sealed class Http2Stream : Http2StreamState, IHttpExchange
     }
 
     /// <summary>Bytes of unread body kept: credited back to the connection when the stream goes away.</summary>
-    public override int UnreadBodyBytes => _receivedLength;
+    public override int UnreadBodyBytes => _received?.Length ?? 0;
 
     public void AddTrailer(string name, string value) => (_trailers ??= []).Add((name.ToLowerInvariant(), value));
 
@@ -308,19 +293,15 @@ internal sealed class Http2Stream : Http2StreamState, IHttpExchange
             return;
         }
 
-        while (_receivedLength > 0 && !_bodyPaused && _receiver is not null)
+        while (_received is { Length: > 0 } && !_bodyPaused && _receiver is not null)
         {
-            var n = Math.Min(_receivedLength, 16 * 1024);
-            var chunk = _received.AsSpan(_receivedStart, n);
-            _receivedStart += n;
-            _receivedLength -= n;
+            var chunk = _received.Take(16 * 1024);
             receiver.BodyDataReceived(chunk);
-            _connection.Consumed(this, n);
+            _connection.Consumed(this, chunk.Length);
         }
 
-        if (_receivedLength == 0)
+        if (_received is not { Length: > 0 })
         {
-            _receivedStart = 0;
             if (RemoteClosed && !_bodyPaused && !_bodyDelivered)
             {
                 _bodyDelivered = true;

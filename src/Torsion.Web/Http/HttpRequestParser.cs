@@ -378,40 +378,11 @@ public sealed class HttpRequestParser
 
                 case KnownHeader.TransferEncoding:
                     transferEncoding = true;
-                    foreach (var range in value.Split((byte)','))
-                    {
-                        var coding = value[range].Trim(" \t"u8);
-                        if (coding.Length == 0)
-                        {
-                            continue;
-                        }
-
-                        if (Ascii.EqualsIgnoreCase(coding, "chunked"u8))
-                        {
-                            chunkedCount++;
-                            chunkedLast = true;
-                        }
-                        else
-                        {
-                            otherCodings = true;
-                            chunkedLast = false;
-                        }
-                    }
+                    ReadTransferCodings(value, ref chunkedCount, ref chunkedLast, ref otherCodings);
 
                     break;
                 case KnownHeader.Connection:
-                    foreach (var range in value.Split((byte)','))
-                    {
-                        var option = value[range].Trim(" \t"u8);
-                        if (Ascii.EqualsIgnoreCase(option, "close"u8))
-                        {
-                            close = true;
-                        }
-                        else if (Ascii.EqualsIgnoreCase(option, "keep-alive"u8))
-                        {
-                            keepAlive = true;
-                        }
-                    }
+                    ReadConnectionOptions(value, ref close, ref keepAlive);
 
                     break;
                 case KnownHeader.Expect:
@@ -501,6 +472,43 @@ public sealed class HttpRequestParser
         }
 
         return line;
+    }
+
+    /// <summary>
+    /// Reads one Transfer-Encoding field value (a list; empty members skipped), adding to what earlier lines said:
+    /// how many codings are "chunked", whether the last one is, whether any other coding appears.
+    /// </summary>
+    internal static void ReadTransferCodings(ReadOnlySpan<byte> value, ref int chunkedCount, ref bool chunkedLast, ref bool otherCodings)
+    {
+        foreach (var range in value.Split((byte)','))
+        {
+            var coding = value[range].Trim(" \t"u8);
+            if (coding.Length == 0)
+            {
+                continue;
+            }
+
+            chunkedLast = Ascii.EqualsIgnoreCase(coding, "chunked"u8);
+            if (chunkedLast)
+            {
+                chunkedCount++;
+            }
+            else
+            {
+                otherCodings = true;
+            }
+        }
+    }
+
+    /// <summary>Reads one Connection field value (a list) for the "close" and "keep-alive" options.</summary>
+    internal static void ReadConnectionOptions(ReadOnlySpan<byte> value, ref bool close, ref bool keepAlive)
+    {
+        foreach (var range in value.Split((byte)','))
+        {
+            var option = value[range].Trim(" \t"u8);
+            close |= Ascii.EqualsIgnoreCase(option, "close"u8);
+            keepAlive |= Ascii.EqualsIgnoreCase(option, "keep-alive"u8);
+        }
     }
 
     /// <summary>A Content-Length value (a list of identical values accepted, RFC 9110 section 8.6), or -1 when invalid.</summary>

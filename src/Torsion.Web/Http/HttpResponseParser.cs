@@ -336,6 +336,8 @@ public sealed class HttpResponseParser
         long contentLength = -1;
         var transferEncoding = false;
         var chunkedLast = false;
+        var chunkedCodings = 0; // counted by the shared reader; a response only cares whether chunked is last
+        var otherCodings = false;
         var close = false;
         var keepAlive = false;
         while (pos < buffer.Length)
@@ -388,23 +390,11 @@ public sealed class HttpResponseParser
 
                 case KnownHeader.TransferEncoding:
                     transferEncoding = true;
-                    foreach (var range in value.Split((byte)','))
-                    {
-                        var coding = value[range].Trim(" \t"u8);
-                        if (coding.Length > 0)
-                        {
-                            chunkedLast = Ascii.EqualsIgnoreCase(coding, "chunked"u8);
-                        }
-                    }
+                    HttpRequestParser.ReadTransferCodings(value, ref chunkedCodings, ref chunkedLast, ref otherCodings);
 
                     break;
                 case KnownHeader.Connection:
-                    foreach (var range in value.Split((byte)','))
-                    {
-                        var option = value[range].Trim(" \t"u8);
-                        close |= Ascii.EqualsIgnoreCase(option, "close"u8);
-                        keepAlive |= Ascii.EqualsIgnoreCase(option, "keep-alive"u8);
-                    }
+                    HttpRequestParser.ReadConnectionOptions(value, ref close, ref keepAlive);
 
                     break;
             }

@@ -98,17 +98,7 @@ internal unsafe partial class StreamConnection
         CloseSocket(abort);
         var producer = _producer;
         _producer = null;
-        if (producer is not null)
-        {
-            try
-            {
-                producer.StopProducing();
-            }
-            catch (Exception e)
-            {
-                ReactorLog.CallbackFailed(_reactor.Logger, $"StopProducing of {producer} on {this}", e);
-            }
-        }
+        ProducerStop.Stop(producer, _reactor.Logger, this);
 
         try
         {

@@ -274,17 +274,7 @@ internal sealed class PipeWriter(ReactorBase reactor, int fd, string name, bool 
         _queue.Clear();
         var producer = _producer;
         _producer = null;
-        if (producer is not null)
-        {
-            try
-            {
-                producer.StopProducing();
-            }
-            catch (Exception e)
-            {
-                ReactorLog.CallbackFailed(reactor.Logger, $"StopProducing of {producer} on {name}", e);
-            }
-        }
+        ProducerStop.Stop(producer, reactor.Logger, name);
 
         onClosed(reason);
     }

@@ -44,6 +44,12 @@ set -e
 
 count() { { grep -Eo "^ +$1: +[0-9]+" "$log" || true; } | awk '{s+=$2} END {print s+0}'; }
 passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
+if [ "$failed" != 0 ] || [ "$status" != 0 ]; then
+  # Repeat each failure (name, message, first lines of the stack) at the end, where a truncated log still shows it.
+  echo "---- failures ----"
+  awk '/^  Failed [A-Za-z]/ {n=40} /^  (Passed|Skipped) [A-Za-z]/ {n=0} n>0 {print; n--}' "$log"
+  grep -E "Test Run Aborted|crashed|error (CS|MSB|NU)[0-9]+" "$log" | tail -20 || true
+fi
 rm -f "$log"
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

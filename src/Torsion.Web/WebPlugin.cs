@@ -29,6 +29,7 @@ public sealed class WebPlugin : ITorsionPlugin
         new PluginOption("access-log", "Write a combined-format access log to FILE ('-' for standard output).", "FILE"),
         new PluginOption("websocket-echo", "Also serve a WebSocket echo (RFC 6455, permessage-deflate) at PATH, e.g. /echo.", "PATH"),
         PluginOption.Flag("no-listing", "Answer 403 for folders without an index file instead of listing them."),
+        new PluginOption("sendfile-threshold", "Send file bodies of at least BYTES with sendfile(2) over cleartext HTTP/1.x (default 16384); 'off' copies every body through the process.", "BYTES|off"),
     ];
 
     /// <inheritdoc />
@@ -55,7 +56,11 @@ public sealed class WebPlugin : ITorsionPlugin
         }
 
         Resource root = proxy is null
-            ? new Static.File(path) { DirectoryListing = !context.Options.GetFlag("no-listing") }
+            ? new Static.File(path)
+            {
+                DirectoryListing = !context.Options.GetFlag("no-listing"),
+                SendFileThreshold = ParseSendFileThreshold(context.Options.GetString("sendfile-threshold")),
+            }
             : new ReverseProxyResource(new Client.Agent(context.Reactor), ParseProxy(proxy));
         if (context.Options.GetString("websocket-echo") is { } echoPath)
         {
@@ -90,6 +95,27 @@ public sealed class WebPlugin : ITorsionPlugin
         listening.ListenStream(site).SetServiceParent(service);
         context.ReportStartup(listening.WhenStarted);
         return service;
+    }
+
+    /// <summary>The value of <c>--sendfile-threshold</c>: a byte count, or <c>off</c> for never (long.MaxValue).</summary>
+    internal static long ParseSendFileThreshold(string? value)
+    {
+        if (value is null)
+        {
+            return Static.File.DefaultSendFileThreshold;
+        }
+
+        if (value.Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            return long.MaxValue;
+        }
+
+        if (!long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes) || bytes < 1)
+        {
+            throw new PluginOptionException($"--sendfile-threshold: '{value}' is neither a number of bytes (1 or more) nor 'off'.");
+        }
+
+        return bytes;
     }
 
     private static Uri ParseProxy(string proxy)

@@ -70,4 +70,13 @@ public sealed class WebPluginProcessTests : IDisposable
         Assert.NotEqual(0, code);
         Assert.Contains("--proxy and --path exclude each other", stderr);
     }
+
+    [Fact]
+    public async Task Web_refuses_a_bad_sendfile_threshold_in_one_line()
+    {
+        var (code, _, stderr) = await TorsionProcess.RunAsync("web", "--listen", "tcp:0:interface=127.0.0.1", "--path", _root, "--sendfile-threshold", "16k");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--sendfile-threshold: '16k' is neither a number of bytes (1 or more) nor 'off'.", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
 }

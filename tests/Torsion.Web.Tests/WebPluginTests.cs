@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Torsion.Application.Plugins;
@@ -99,5 +100,66 @@ public sealed class WebPluginTests : IDisposable
         var plugin = new WebPlugin();
         var error = Assert.Throws<PluginOptionException>(() => plugin.BuildService(Context(new MemoryReactor(), plugin, new() { ["path"] = Path.Combine(_root, "nope") }, "tcp:8080")));
         Assert.Contains("--path", error.Message);
+    }
+
+    [Theory]
+    [InlineData(null, 16 * 1024)]
+    [InlineData("1", 1)]
+    [InlineData("1048576", 1 << 20)]
+    [InlineData("off", long.MaxValue)]
+    [InlineData("OFF", long.MaxValue)]
+    public void Sendfile_threshold_option_is_a_byte_count_or_off(string? given, long threshold)
+    {
+        Assert.Equal(threshold, WebPlugin.ParseSendFileThreshold(given));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("16k")]
+    [InlineData(" 100")]
+    [InlineData("99999999999999999999")]
+    [InlineData("")]
+    public void Bad_sendfile_threshold_is_a_clear_option_error(string given)
+    {
+        var plugin = new WebPlugin();
+        var error = Assert.Throws<PluginOptionException>(() => plugin.BuildService(Context(new MemoryReactor(), plugin, new() { ["path"] = _root, ["sendfile-threshold"] = given }, "tcp:8080")));
+        Assert.Equal($"--sendfile-threshold: '{given}' is neither a number of bytes (1 or more) nor 'off'.", error.Message);
+    }
+
+    [Theory]
+    [InlineData(null, 100_000)]
+    [InlineData("off", 0)]
+    [InlineData("200000", 0)]
+    [InlineData("50000", 100_000)]
+    public void Sendfile_threshold_decides_which_bodies_go_by_sendfile(string? given, long sentByFile)
+    {
+        var content = new byte[100_000];
+        Random.Shared.NextBytes(content);
+        System.IO.File.WriteAllBytes(Path.Combine(_root, "x.bin"), content);
+        var plugin = new WebPlugin();
+        var options = new Dictionary<string, string?> { ["path"] = _root };
+        if (given is not null)
+        {
+            options["sendfile-threshold"] = given;
+        }
+
+        // The plugin's site, taken from a MemoryReactor's listen record and served by a real reactor on loopback.
+        var memory = new MemoryReactor();
+        plugin.BuildService(Context(memory, plugin, options, "tcp:8080")).StartService();
+        var site = Assert.Single(memory.TcpServers).Factory;
+        using var counter = new Static.SendFileCounter();
+        using var server = new Loopback.RunningServer(_ => site);
+        using var socket = server.Connect();
+        Loopback.RunningServer.Send(socket, "GET /x.bin HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        var response = new MemoryStream();
+        using (var stream = new NetworkStream(socket))
+        {
+            stream.CopyTo(response);
+        }
+
+        var bytes = response.ToArray();
+        Assert.Equal(content, bytes.AsSpan(bytes.Length - content.Length).ToArray());
+        Assert.Equal(sentByFile, counter.Bytes(server.Port));
     }
 }

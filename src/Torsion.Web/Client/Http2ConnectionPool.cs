@@ -159,7 +159,9 @@ internal sealed class Http2ConnectionPool(IReactorTime time, AgentOptions option
         {
             if (!ready.Called)
             {
-                ready.Errback(error is ResponseNeverReceivedException or TlsException
+                // A TLS failure is wrapped too, as on the HTTP/1.1 path: callers see one exception type whichever
+                // protocol the connection would have spoken.
+                ready.Errback(error is ResponseNeverReceivedException
                     ? error
                     : new ResponseNeverReceivedException($"Connecting to {key} failed: {error.Message}", error));
             }

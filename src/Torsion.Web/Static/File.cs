@@ -68,11 +68,14 @@ public sealed class File : Resource
     /// <summary>Largest file read whole into memory; larger files are streamed under flow control. Default 64 KiB.</summary>
     public int SmallFileSize { get; init; } = 64 * 1024;
 
+    /// <summary>The default of <see cref="SendFileThreshold"/>: 16 KiB.</summary>
+    public const long DefaultSendFileThreshold = 16 * 1024;
+
     /// <summary>
     /// Smallest body sent from the file by the connection (sendfile(2)) where it can; smaller bodies are read and
     /// written. Default 16 KiB; <see cref="long.MaxValue"/> never uses it.
     /// </summary>
-    public long SendFileThreshold { get; init; } = 16 * 1024;
+    public long SendFileThreshold { get; init; } = DefaultSendFileThreshold;
 
     /// <summary>Media types by extension (a copy of <see cref="MimeTypes.CreateTable"/>; add to it).</summary>
     public Dictionary<string, string> ContentTypes { get; } = MimeTypes.CreateTable();

@@ -212,6 +212,7 @@ public sealed class AgentKestrelTests(KestrelPeer kestrel) : IClassFixture<Kestr
         var error = Assert.ThrowsAny<Exception>(() => OnReactor(async () =>
             await new Agent(_reactor.Reactor, new AgentOptions { EnableHttp2 = false }).Request("GET", new Uri($"https://127.0.0.1:{kestrel.TlsPort}/protocol"))));
         Assert.IsType<ResponseNeverReceivedException>(error);
+        Assert.IsType<TlsException>(error.InnerException);
         Assert.Equal(
             $"The connection closed before any response to GET https://127.0.0.1:{kestrel.TlsPort}/protocol: TLS handshake with 127.0.0.1:{kestrel.TlsPort} failed: " +
             "server certificate verification failed: unknown issuer: no trusted root issued the certificate (OpenSSL: unable to get local issuer certificate).",

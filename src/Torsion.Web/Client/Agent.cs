@@ -96,7 +96,9 @@ public sealed class Agent : IAgent
     {
         var (scheme, host, port) = _proxy is { } proxy && spec.Uri.Scheme == Uri.UriSchemeHttp ? (proxy.Scheme, proxy.IdnHost, proxy.Port) : (spec.Uri.Scheme, spec.Uri.IdnHost, spec.Uri.Port);
         var key = string.Concat(scheme, "://", host, ":", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var http2 = _proxy is null && (scheme == Uri.UriSchemeHttps ? _options.EnableHttp2 : _options.Http2PriorKnowledge);
+        // https may speak HTTP/2 directly or inside a proxy's CONNECT tunnel (ALPN decides); plain http only with prior
+        // knowledge and no proxy (a proxy gets HTTP/1.1 requests in absolute form).
+        var http2 = scheme == Uri.UriSchemeHttps ? _options.EnableHttp2 : _proxy is null && _options.Http2PriorKnowledge;
         if (http2 && !_http2.IsHttp1Only(key))
         {
             return SendHttp2(spec, key, scheme, host, port, retried, notProcessed);
@@ -161,7 +163,7 @@ public sealed class Agent : IAgent
         var tls = _options.TlsOptionsForHost?.Invoke(host) ?? TlsOptions.Client(host);
         if (tls.ApplicationProtocols.Count == 0)
         {
-            if (_options.EnableHttp2 && _proxy is null)
+            if (_options.EnableHttp2)
             {
                 tls.ApplicationProtocols.Add("h2");
             }

@@ -152,18 +152,20 @@ internal sealed class Http2ConnectionPool(IReactorTime time, AgentOptions option
                 return;
             }
 
-            ConnectFailed(reason);
+            // Lost before the protocol was chosen (a TLS handshake failure, the server closing): wrapped, as the
+            // HTTP/1.1 path wraps a connection lost before any response, so callers see one exception type whichever
+            // HTTP the connection would have spoken.
+            ConnectFailed(reason is ResponseNeverReceivedException
+                ? reason
+                : new ResponseNeverReceivedException($"The connection to {key} closed before any response: {reason.Message}", reason));
         }
 
+        /// <summary>Fails the waiting requests with <paramref name="error"/> as it is (a connect failure, as on the HTTP/1.1 path).</summary>
         public void ConnectFailed(Exception error)
         {
             if (!ready.Called)
             {
-                // A TLS failure is wrapped too, as on the HTTP/1.1 path: callers see one exception type whichever
-                // protocol the connection would have spoken.
-                ready.Errback(error is ResponseNeverReceivedException
-                    ? error
-                    : new ResponseNeverReceivedException($"Connecting to {key} failed: {error.Message}", error));
+                ready.Errback(error);
             }
         }
 

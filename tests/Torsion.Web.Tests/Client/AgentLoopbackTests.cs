@@ -311,7 +311,18 @@ public sealed class AgentLoopbackTests
             freePort = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
 
-        Assert.ThrowsAny<Exception>(() => OnReactor(server, async () => await new Agent(server.Reactor).Request("GET", new Uri($"http://127.0.0.1:{freePort}/"))));
+        // The same exception whichever HTTP the agent would have spoken: HTTP/1.1, h2c with prior knowledge, https (ALPN).
+        foreach (var (scheme, options) in new[]
+        {
+            ("http", new AgentOptions()),
+            ("http", new AgentOptions { Http2PriorKnowledge = true }),
+            ("https", new AgentOptions()),
+            ("https", new AgentOptions { EnableHttp2 = false }),
+        })
+        {
+            var error = Assert.ThrowsAny<Exception>(() => OnReactor(server, async () => await new Agent(server.Reactor, options).Request("GET", new Uri($"{scheme}://127.0.0.1:{freePort}/"))));
+            Assert.IsType<Torsion.Transports.ConnectionRefusedException>(error);
+        }
     }
 
     private sealed class TestResolver : Torsion.Endpoints.IHostResolver

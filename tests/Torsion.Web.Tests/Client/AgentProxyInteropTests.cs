@@ -43,31 +43,37 @@ public sealed class AgentProxyInteropTests : IClassFixture<KestrelPeer>, IDispos
         Assert.ThrowsAny<Exception>(() => AgentLoopbackTests.OnReactor(_reactor, async () =>
             await new ProxyAgent(_reactor.Reactor, proxy, options ?? TrustingTheCa).Request("GET", target)));
 
-    [Fact]
-    public void Https_goes_through_a_connect_tunnel_with_the_origin_verified()
+    [Theory]
+    [InlineData(false, "HTTP/1.1")]
+    [InlineData(true, "HTTP/2")]
+    public void Https_goes_through_a_connect_tunnel_with_the_origin_verified(bool http2, string expected)
     {
+        var options = new AgentOptions { TlsOptionsForHost = TrustingTheCa.TlsOptionsForHost, EnableHttp2 = http2 };
         var (protocol, bytes) = AgentLoopbackTests.OnReactor(_reactor, async () =>
         {
-            var agent = new ProxyAgent(_reactor.Reactor, _proxy.Uri, TrustingTheCa);
+            var agent = new ProxyAgent(_reactor.Reactor, _proxy.Uri, options);
             var first = await agent.Request("GET", new Uri($"https://127.0.0.1:{_kestrel.TlsPort}/protocol"));
             var p = Encoding.UTF8.GetString(await first.ReadBody());
             var second = await agent.Request("GET", new Uri($"https://127.0.0.1:{_kestrel.TlsPort}/bytes/200000"));
             return (p, await second.ReadBody());
         });
-        Assert.Equal("HTTP/1.1", protocol);
+        Assert.Equal(expected, protocol);
         Assert.Equal(AgentKestrelTests.Alphabet(200000), bytes);
         // One tunnel carried both requests: tinyproxy logged a single CONNECT.
         Assert.Single(_proxy.Log().Split('\n'), l => l.Contains($"CONNECT 127.0.0.1:{_kestrel.TlsPort}", StringComparison.Ordinal) && l.Contains("Request", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void Request_bodies_go_through_the_tunnel_chunked_and_fixed()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Request_bodies_go_through_the_tunnel_chunked_and_fixed(bool http2)
     {
+        var options = new AgentOptions { TlsOptionsForHost = TrustingTheCa.TlsOptionsForHost, EnableHttp2 = http2 };
         var pieces = Enumerable.Range(0, 20).Select(i => Enumerable.Range(0, 5000 + i).Select(j => (byte)(i + j)).ToArray()).ToList();
         var fixedBody = AgentKestrelTests.Alphabet(300_000);
         var (chunked, fixedEcho) = AgentLoopbackTests.OnReactor(_reactor, async () =>
         {
-            var agent = new ProxyAgent(_reactor.Reactor, _proxy.Uri, TrustingTheCa);
+            var agent = new ProxyAgent(_reactor.Reactor, _proxy.Uri, options);
             var target = new Uri($"https://127.0.0.1:{_kestrel.TlsPort}/echo");
             var first = await (await agent.Request("POST", target, null, new PiecewiseBodyProducer(_reactor.Reactor, pieces))).ReadBody();
             var second = await (await agent.Request("POST", target, null, new BytesBodyProducer(fixedBody))).ReadBody();

@@ -26,8 +26,9 @@ public sealed partial class HttpServerProtocol
     /// Starts a graceful close (the server is stopping; RFC 9112 section 9.6): an idle connection closes at once; with
     /// a request in flight its response finishes (saying <c>Connection: close</c> when its head was not sent yet) and
     /// the connection closes after it, so requests pipelined behind it are read by nobody and get no answer; a
-    /// connection upgraded to a WebSocket sends a close frame 1001 (going away) and closes after the close handshake.
-    /// Another upgraded protocol is left as it is. Call it on the connection's reactor thread.
+    /// connection handed to another protocol by <see cref="HttpServerResponse.Upgrade"/> tells it when it implements
+    /// <see cref="IServerShutdownListener"/> (a WebSocket sends a close frame 1001, going away, and closes after the close
+    /// handshake) and is otherwise left as it is. Call it on the connection's reactor thread.
     /// </summary>
     public void Shutdown()
     {
@@ -51,9 +52,9 @@ public sealed partial class HttpServerProtocol
 
     private void CloseUpgraded()
     {
-        if (_upgraded is WebSocket.WebSocketProtocol { IsOpen: true } webSocket)
+        if (_upgraded is IServerShutdownListener listener)
         {
-            webSocket.Close(WebSocket.WebSocketCloseCode.GoingAway, "The server is shutting down.");
+            listener.ServerShuttingDown();
         }
     }
 }

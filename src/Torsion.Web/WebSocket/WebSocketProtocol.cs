@@ -18,7 +18,7 @@ namespace Torsion.Web.WebSocket;
 /// slowly) and a producer (<see cref="PauseProducing"/> stops delivering messages and reading from the socket).
 /// Messages wait, with reading paused, until a <see cref="MessageReceived"/> handler is attached.
 /// </summary>
-public sealed class WebSocketProtocol : Protocol, IConsumer, IPushProducer
+public sealed class WebSocketProtocol : Protocol, IConsumer, IPushProducer, IServerShutdownListener
 {
     /// <summary>Messages shorter than this are sent uncompressed even when permessage-deflate is on.</summary>
     public const int MinimumCompressedSize = 128;
@@ -193,6 +193,9 @@ public sealed class WebSocketProtocol : Protocol, IConsumer, IPushProducer
         SendClose(code, reason);
         StartCloseTimer();
     }
+
+    /// <summary>The server is stopping: starts the close handshake with 1001 (going away) if it has not started.</summary>
+    void IServerShutdownListener.ServerShuttingDown() => Close(WebSocketCloseCode.GoingAway, "The server is shutting down.");
 
     /// <inheritdoc/>
     public override void DataReceived(ReadOnlySpan<byte> data)

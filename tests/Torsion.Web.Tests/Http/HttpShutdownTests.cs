@@ -265,4 +265,61 @@ public sealed class HttpShutdownTests
         Assert.True(done.Called);
         Assert.True(c.Aborted);
     }
+
+    [Fact]
+    public void An_upgraded_protocol_that_listens_is_told_and_closes_in_its_own_terms()
+    {
+        var upgraded = new ShutdownListeningProtocol();
+        var factory = Factory((request, response) => response.Upgrade(upgraded));
+        var c = Connect(factory);
+        Send(c, "GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: chat\r\nConnection: Upgrade\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 101 Switching Protocols\r\n", Output(c), StringComparison.Ordinal);
+        c.Clear();
+
+        var done = factory.Shutdown(TimeSpan.FromSeconds(5), _clock);
+        Assert.Equal(1, upgraded.Told);
+        Assert.Equal("BYE\r\n", Output(c));
+        Assert.True(c.Disconnecting);
+        Assert.False(c.Aborted);
+        Assert.True(done.Called);
+
+        // Told once, however often shutdown is asked for.
+        factory.Shutdown(TimeSpan.FromSeconds(5), _clock);
+        Assert.Equal(1, upgraded.Told);
+    }
+
+    [Fact]
+    public void An_upgraded_protocol_that_does_not_listen_is_left_alone_until_the_timeout()
+    {
+        var upgraded = new SilentProtocol();
+        var factory = Factory((request, response) => response.Upgrade(upgraded));
+        var c = Connect(factory);
+        Send(c, "GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: chat\r\nConnection: Upgrade\r\n\r\n");
+        c.Clear();
+
+        var done = factory.Shutdown(TimeSpan.FromSeconds(2), _clock);
+        Assert.Empty(c.Value());
+        Assert.False(c.Disconnecting);
+        Assert.False(done.Called);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(c.Aborted);
+        Assert.True(done.Called);
+    }
+
+    /// <summary>A line protocol that says goodbye and closes when the server stops.</summary>
+    private sealed class ShutdownListeningProtocol : Torsion.Protocols.Protocol, IServerShutdownListener
+    {
+        public int Told { get; private set; }
+
+        public void ServerShuttingDown()
+        {
+            Told++;
+            Transport.Write("BYE\r\n"u8);
+            Transport.LoseConnection();
+        }
+    }
+
+    private sealed class SilentProtocol : Torsion.Protocols.Protocol
+    {
+    }
 }

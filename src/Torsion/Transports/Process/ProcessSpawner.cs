@@ -135,16 +135,21 @@ internal static unsafe class ProcessSpawner
                 var transport = new ProcessTransport(reactor, protocol, pid, $"{executable} [{pid}]", usePty);
                 if (usePty)
                 {
+                    // One copy of the master to write, one to read, and one that keeps the terminal from hanging up
+                    // until the child has exited (see ProcessTransport.HoldTerminal).
                     var writeFd = UnixLibc.Duplicate(fds[1]);
-                    if (writeFd < 0)
+                    var guardFd = writeFd < 0 ? -1 : UnixLibc.Duplicate(fds[1]);
+                    if (guardFd < 0)
                     {
                         var errno = Libc.Errno;
+                        CloseFd(ref writeFd);
                         ProcessLibc.kill(pid, 9);
                         ProcessLibc.waitpid(pid, null, 0);
                         throw new ProcessSpawnException(executable, errno, $"Cannot run '{executable}': duplicating the terminal failed: {Libc.Describe(errno)}.");
                     }
 
                     transport.Attach(writeFd, fds[1], -1);
+                    transport.HoldTerminal(guardFd);
                 }
                 else
                 {

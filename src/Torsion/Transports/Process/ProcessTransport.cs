@@ -18,6 +18,7 @@ internal sealed unsafe class ProcessTransport : IProcessTransport
     private PipeReader? _stderr;
     private ChildExitWatcher? _watcher;
     private int _openPipes;
+    private int _terminalGuard = -1;
     private ProcessExitReason? _exit;
     private bool _ended;
 
@@ -58,6 +59,23 @@ internal sealed unsafe class ProcessTransport : IProcessTransport
         {
             _openPipes++;
             _stderr = new PipeReader(_reactor, stderrFd, $"the stderr of {_name}", false, data => _protocol.ChildDataReceived(2, data), reason => PipeClosed(2, reason));
+        }
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="fd"/>, a copy of the pseudo-terminal master, open until the child has exited (or
+    /// <see cref="LoseConnection"/> hangs up on purpose). A program that closes its descriptors before exiting (GNU cat
+    /// closes 0, 1 and 2) makes the master read end of file while it still runs; without this copy, closing the
+    /// read and write ends then would hang the terminal up and kill the exiting child with SIGHUP.
+    /// </summary>
+    internal void HoldTerminal(int fd) => _terminalGuard = fd;
+
+    private void ReleaseTerminal()
+    {
+        if (_terminalGuard >= 0)
+        {
+            Libc.close(_terminalGuard);
+            _terminalGuard = -1;
         }
     }
 
@@ -178,6 +196,7 @@ internal sealed unsafe class ProcessTransport : IProcessTransport
         if (IsPty)
         {
             // Closing the master hangs the terminal up: the kernel sends SIGHUP to the child's session.
+            ReleaseTerminal();
             _stdin?.Close(new ConnectionDoneException());
             _stdout?.Close(new ConnectionDoneException());
             return;
@@ -276,6 +295,7 @@ internal sealed unsafe class ProcessTransport : IProcessTransport
     {
         _watcher = null;
         _exit = status is { } s ? ProcessExitReason.FromWaitStatus(s) : ProcessExitReason.Unknown();
+        ReleaseTerminal();
         try
         {
             _protocol.ProcessExited(_exit);

@@ -24,7 +24,7 @@ public sealed class PtyProcessTests : ReactorHarness
         await Within(cat.WaitFor(r => r.Out.Split("ping\r\n").Length >= 3));
         await On(transport.CloseStdin);
         var reason = await Within(cat.Ended.Task);
-        Assert.Equal(0, reason.ExitCode);
+        Assert.True(reason.ExitCode == 0, $"signal {reason.Signal}; events: {string.Join(", ", cat.Events)}; out: {cat.Out.Replace("\r", "\\r").Replace("\n", "\\n")}");
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public abstract partial class Http2Connection : Protocol
     /// <summary>Streams open now.</summary>
     public int ActiveStreams => Streams.Count;
 
-    /// <summary>The error code of the GOAWAY this side sent, if any.</summary>
+    /// <summary>The error code of the GOAWAY this side sent, if any (of a graceful shutdown: once the final GOAWAY is sent).</summary>
     public Http2ErrorCode? GoAwayCode { get; private set; }
 
     private protected IReactorTime Time { get; }

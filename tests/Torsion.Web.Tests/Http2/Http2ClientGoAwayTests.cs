@@ -127,6 +127,14 @@ public sealed class Http2ClientGoAwayTests
     }
 
     [Fact]
+    public void A_connection_lost_before_the_settings_ack_stops_the_settings_wait()
+    {
+        var h = new Http2ClientHarness(handshake: false);
+        h.Protocol.ConnectionLost(new Torsion.Transports.ConnectionDoneException("The server closed."));
+        Assert.Empty(h.Clock.PendingCalls);
+    }
+
+    [Fact]
     public void A_settings_ack_in_time_keeps_the_connection_open()
     {
         var h = new Http2ClientHarness(new AgentOptions { IdleTimeout = TimeSpan.FromHours(1) }, handshake: false);

@@ -181,6 +181,28 @@ public sealed class Http2GracefulShutdownTests
     }
 
     [Fact]
+    public void A_connection_lost_between_the_two_goaways_stops_the_ping_wait()
+    {
+        var h = new Http2Harness(Http2Harness.Hello, Options());
+        StartShutdown(h);
+        h.Protocol.ConnectionLost(new Torsion.Transports.ConnectionDoneException("The client closed."));
+        Assert.Empty(h.Clock.PendingCalls);
+        h.Clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Empty(h.Read());
+    }
+
+    [Fact]
+    public void A_connection_lost_before_the_settings_ack_stops_the_settings_wait()
+    {
+        var h = new Http2Harness(Http2Harness.Hello, Options(), handshake: false);
+        h.Read();
+        h.Protocol.ConnectionLost(new Torsion.Transports.ConnectionDoneException("The client closed."));
+        Assert.Empty(h.Clock.PendingCalls);
+        h.Clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Empty(h.Read());
+    }
+
+    [Fact]
     public void No_settings_ack_closes_the_connection_with_settings_timeout()
     {
         var h = new Http2Harness(Http2Harness.Hello, Options(), handshake: false);

@@ -5,7 +5,7 @@ using Torsion.Web.Http2;
 
 namespace Torsion.Cli.Tests;
 
-/// <summary>`torsion web` as a real process: SIGTERM drains HTTP/2 connections (GOAWAY, the stream in flight finishes, exit 0).</summary>
+/// <summary>`torsion web` as a real process: SIGTERM drains HTTP/2 connections (two GOAWAYs, the stream in flight finishes, exit 0).</summary>
 public sealed class WebHttp2ShutdownProcessTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("torsion-web-h2-cli-").FullName;
@@ -13,7 +13,7 @@ public sealed class WebHttp2ShutdownProcessTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
-    public async Task Sigterm_sends_goaway_and_lets_the_stream_in_flight_finish()
+    public async Task Sigterm_sends_two_goaways_and_lets_the_stream_in_flight_finish()
     {
         var content = new byte[100_000];
         new Random(5).NextBytes(content);
@@ -48,18 +48,33 @@ public sealed class WebHttp2ShutdownProcessTests : IDisposable
             {
                 body.Write(payload);
             }
+            else if (h.Type == Http2FrameType.Settings && !h.Has(Http2FrameFlags.Ack))
+            {
+                // Acknowledged, or the server closes the connection after Http2Limits.SettingsTimeout.
+                w.Clear();
+                Http2FrameWriter.WriteFrame(w, Http2FrameType.Settings, Http2FrameFlags.Ack, 0, default);
+                await stream.WriteAsync(w.WrittenMemory);
+            }
         }
 
+        // Two GOAWAYs (RFC 9113 section 6.8): 2^31-1 with a PING, then, once the PING is acknowledged, the real last stream.
         torsion.Terminate();
-        int? lastStream = null;
-        while (lastStream is null)
+        var goAways = new List<int>();
+        while (goAways.Count < 2)
         {
             var (h, payload) = await reader.NextAsync();
             if (h.Type == Http2FrameType.GoAway)
             {
                 var (last, code) = Http2FrameReader.GoAway(payload);
                 Assert.Equal(Http2ErrorCode.NoError, code);
-                lastStream = last;
+                goAways.Add(last);
+            }
+            else if (h.Type == Http2FrameType.Ping && !h.Has(Http2FrameFlags.Ack))
+            {
+                Assert.Equal([int.MaxValue], goAways);
+                w.Clear();
+                Http2FrameWriter.WritePing(w, payload, ack: true);
+                await stream.WriteAsync(w.WrittenMemory);
             }
             else if (h.Type == Http2FrameType.Data)
             {
@@ -67,7 +82,7 @@ public sealed class WebHttp2ShutdownProcessTests : IDisposable
             }
         }
 
-        Assert.Equal(1, lastStream);
+        Assert.Equal([int.MaxValue, 1], goAways);
         w.Clear();
         Http2FrameWriter.WriteWindowUpdate(w, 0, 1 << 20);
         Http2FrameWriter.WriteWindowUpdate(w, 1, 1 << 20);

@@ -46,7 +46,8 @@ public sealed class AgentOptions
 
     /// <summary>
     /// The windows and limits of HTTP/2 connections (the receive windows per stream and per connection, header table and
-    /// list sizes, CONTINUATION and SETTINGS/PING flood limits); default <see cref="Http2Limits.Default"/>.
+    /// list sizes, CONTINUATION and SETTINGS/PING flood limits, the SETTINGS acknowledgement timeout); default
+    /// <see cref="Http2Limits.Default"/>.
     /// </summary>
     public Http2Limits Http2 { get; init; } = Http2Limits.Default;
 }

@@ -74,8 +74,9 @@ public class HttpServerFactory : Factory
 
     /// <summary>
     /// Graceful shutdown of the connections this factory made, each on its own reactor's thread (all reactors of a
-    /// <see cref="ReactorGroup"/>): new connections are refused; an HTTP/2 connection gets GOAWAY with the last stream
-    /// id it accepted (RFC 9113 section 6.8) and finishes the streams in flight; an idle HTTP/1.1 connection closes at
+    /// <see cref="ReactorGroup"/>): new connections are refused; an HTTP/2 connection gets GOAWAY 2^31-1 with a PING,
+    /// then (on the PING's ACK, or after <see cref="Http2.Http2Limits.ShutdownPingTimeout"/>) GOAWAY with the last stream
+    /// id it accepted (RFC 9113 section 6.8), and finishes the streams in flight; an idle HTTP/1.1 connection closes at
     /// once, one with a request in flight finishes that response (with <c>Connection: close</c> when its head was not
     /// sent yet) and closes without reading further pipelined requests (RFC 9112 section 9.6); a WebSocket gets a close
     /// frame 1001 (going away). The Deferred fires once every connection is closed, or after

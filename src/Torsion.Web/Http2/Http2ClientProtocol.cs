@@ -128,6 +128,7 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
         _lost = true;
         Closing = true;
         CancelIdleTimer();
+        CancelSettingsTimer();
         foreach (var stream in Streams.Values.ToArray())
         {
             stream.Fail(((Http2ClientStream)stream).Response is null
@@ -355,6 +356,14 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
         CloseIfIdle();
     }
 
+    // A client processes no stream the server opens (push is disabled): its GOAWAY names stream 0.
+    private protected override int GoAwayLastStreamId => 0;
+
+    /// <summary>
+    /// GOAWAY may come twice in a graceful shutdown (RFC 9113 section 6.8): a first one with 2^31-1 takes no new request
+    /// (they go to a new connection) while the streams already sent go on; a later one with a lower id fails the streams
+    /// above it as not processed (<see cref="Agent"/> sends them again).
+    /// </summary>
     private protected override void GoAwayReceived(int lastStreamId, Http2ErrorCode code, ReadOnlySpan<byte> debug)
     {
         GoAwaySent = true;

@@ -73,6 +73,10 @@ public abstract partial class Http2Connection
                     CountControlFrame("PING");
                     Http2FrameWriter.WritePing(Output, payload, ack: true);
                 }
+                else
+                {
+                    PingAcknowledged(payload);
+                }
 
                 break;
             case Http2FrameType.GoAway:
@@ -89,6 +93,7 @@ public abstract partial class Http2Connection
     {
         if (header.Has(Http2FrameFlags.Ack))
         {
+            SettingsAcknowledged();
             return;
         }
 

@@ -35,6 +35,9 @@ public abstract partial class Http2Connection : Protocol
     private double _controlWindowStart;
     private int _controlFrames;
 
+    // RFC 9113 section 6.5.3: our SETTINGS must be acknowledged within Limits.SettingsTimeout.
+    private IDelayedCall? _settingsTimer;
+
     private protected Http2Connection(IReactorTime time, Http2Limits limits, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(time);
@@ -50,7 +53,7 @@ public abstract partial class Http2Connection : Protocol
     /// <summary>Streams open now.</summary>
     public int ActiveStreams => Streams.Count;
 
-    /// <summary>The error code of the GOAWAY this side sent, if any.</summary>
+    /// <summary>The error code of the GOAWAY this side sent, if any (of a graceful shutdown: once the final GOAWAY is sent).</summary>
     public Http2ErrorCode? GoAwayCode { get; private set; }
 
     private protected IReactorTime Time { get; }
@@ -125,7 +128,10 @@ public abstract partial class Http2Connection : Protocol
         Emit();
     }
 
-    /// <summary>Writes this side's SETTINGS and, when the connection window is larger than the default, its WINDOW_UPDATE.</summary>
+    /// <summary>
+    /// Writes this side's SETTINGS and, when the connection window is larger than the default, its WINDOW_UPDATE; starts
+    /// the wait for the peer's acknowledgement (<see cref="Http2Limits.SettingsTimeout"/>).
+    /// </summary>
     private protected void WriteSettings(ReadOnlySpan<(Http2SettingId Id, uint Value)> settings)
     {
         Http2FrameWriter.WriteSettings(Output, settings);
@@ -134,6 +140,22 @@ public abstract partial class Http2Connection : Protocol
             Http2FrameWriter.WriteWindowUpdate(Output, 0, Limits.ConnectionWindowSize - DefaultWindow);
             _connectionReceiveWindow = Limits.ConnectionWindowSize;
         }
+
+        if (Limits.SettingsTimeout > TimeSpan.Zero && _settingsTimer is null)
+        {
+            _settingsTimer = Time.CallLater(Limits.SettingsTimeout, SettingsTimedOut);
+        }
+    }
+
+    /// <summary>Stops the wait for the SETTINGS acknowledgement (the connection is closing).</summary>
+    private protected void CancelSettingsTimer()
+    {
+        if (_settingsTimer is { Active: true })
+        {
+            _settingsTimer.Cancel();
+        }
+
+        _settingsTimer = null;
     }
 
     /// <summary>Reads the connection preface at the start of the input; returns the bytes used.</summary>
@@ -155,6 +177,14 @@ public abstract partial class Http2Connection : Protocol
 
     /// <summary>The peer sent GOAWAY.</summary>
     private protected abstract void GoAwayReceived(int lastStreamId, Http2ErrorCode code, ReadOnlySpan<byte> debug);
+
+    /// <summary>The peer acknowledged a PING this side sent.</summary>
+    private protected virtual void PingAcknowledged(ReadOnlySpan<byte> opaque)
+    {
+    }
+
+    /// <summary>The last stream id a GOAWAY from this side names: the last stream the peer opened that this side processes.</summary>
+    private protected virtual int GoAwayLastStreamId => LastStreamId;
 
     /// <summary>A setting the core does not act on itself (the core applies table size, window and frame size).</summary>
     private protected virtual void SettingReceived(Http2SettingId id, uint value)
@@ -319,6 +349,7 @@ public abstract partial class Http2Connection : Protocol
 
         SendGoAway(code, message);
         Closing = true;
+        CancelSettingsTimer();
         Closed();
         var reason = new InvalidDataException($"HTTP/2 connection error {code}: {message}");
         foreach (var stream in Streams.Values.ToArray())
@@ -348,8 +379,22 @@ public abstract partial class Http2Connection : Protocol
         GoAwaySent = true;
         GoAwayCode = code;
         var debug = Encoding.UTF8.GetBytes(message.Length > 200 ? message[..200] : message);
-        Http2FrameWriter.WriteGoAway(Output, LastStreamId, code, debug);
+        Http2FrameWriter.WriteGoAway(Output, GoAwayLastStreamId, code, debug);
         Emit();
+    }
+
+    /// <summary>The peer's SETTINGS acknowledgement arrived.</summary>
+    private protected void SettingsAcknowledged() => CancelSettingsTimer();
+
+    private void SettingsTimedOut()
+    {
+        _settingsTimer = null;
+        if (Closing)
+        {
+            return;
+        }
+
+        ConnectionError(Http2ErrorCode.SettingsTimeout, $"The peer did not acknowledge SETTINGS within {Limits.SettingsTimeout.TotalSeconds:0.###} s (Http2Limits.SettingsTimeout).");
     }
 
     private protected void Emit()

@@ -45,4 +45,18 @@ public sealed class Http2Limits
 
     /// <summary>The window over which SETTINGS and PING frames are counted. Default 10 s.</summary>
     public TimeSpan ControlFrameWindow { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long the peer has to acknowledge this side's SETTINGS (RFC 9113 section 6.5.3) before the connection is closed
+    /// with GOAWAY SETTINGS_TIMEOUT. <see cref="TimeSpan.Zero"/> disables it. Default 10 s.
+    /// </summary>
+    public TimeSpan SettingsTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The server's graceful shutdown (RFC 9113 section 6.8) sends a first GOAWAY with the last stream id 2^31-1 and a
+    /// PING, and the final GOAWAY (with the real last stream id) when the PING's ACK arrives or after this long, so that
+    /// requests the client sent before it saw the first GOAWAY are still served. <see cref="TimeSpan.Zero"/>: one GOAWAY
+    /// with the real last stream id at once. Default 1 s.
+    /// </summary>
+    public TimeSpan ShutdownPingTimeout { get; init; } = TimeSpan.FromSeconds(1);
 }

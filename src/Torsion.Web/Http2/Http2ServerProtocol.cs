@@ -41,6 +41,10 @@ public sealed partial class Http2ServerProtocol : Http2Connection, IHpackHeaderR
 
     private IDelayedCall? _idleTimer;
 
+    // Between the two GOAWAYs of a graceful shutdown: streams are still accepted.
+    private bool _draining;
+    private IDelayedCall? _shutdownTimer;
+
     /// <summary>Makes the protocol for one connection.</summary>
     /// <param name="handler">Called for each request (stream).</param>
     /// <param name="time">The connection's reactor (rate windows).</param>
@@ -62,6 +66,9 @@ public sealed partial class Http2ServerProtocol : Http2Connection, IHpackHeaderR
 
     internal ReadOnlySpan<byte> Date => _date.Value;
 
+    /// <summary>The opaque data of the PING sent with the first GOAWAY of a graceful shutdown.</summary>
+    private static ReadOnlySpan<byte> ShutdownPing => "shutdown"u8;
+
     /// <inheritdoc/>
     public override void ConnectionMade()
     {
@@ -77,18 +84,31 @@ public sealed partial class Http2ServerProtocol : Http2Connection, IHpackHeaderR
     }
 
     /// <summary>
-    /// Starts a graceful shutdown (RFC 9113 section 6.8): GOAWAY with NO_ERROR, no new streams, and the connection
-    /// closes once the open streams are done.
+    /// Starts a graceful shutdown in two steps (RFC 9113 section 6.8): a GOAWAY NO_ERROR with the last stream id 2^31-1
+    /// and a PING; when the PING's ACK arrives (or after <see cref="Http2Limits.ShutdownPingTimeout"/>), the final GOAWAY
+    /// with the last stream id opened, so that the requests the client sent before it saw the first GOAWAY are served.
+    /// Then no new streams, and the connection closes once the open streams are done.
     /// </summary>
     public void Shutdown()
     {
-        if (Closing || GoAwaySent)
+        if (Closing || GoAwaySent || _draining)
         {
             return;
         }
 
-        SendGoAway(Http2ErrorCode.NoError, "Shutting down.");
-        CloseIfIdle();
+        CancelIdleTimer();
+        if (Limits.ShutdownPingTimeout <= TimeSpan.Zero)
+        {
+            SendGoAway(Http2ErrorCode.NoError, "Shutting down.");
+            CloseIfIdle();
+            return;
+        }
+
+        _draining = true;
+        Http2FrameWriter.WriteGoAway(Output, int.MaxValue, Http2ErrorCode.NoError, "Shutting down."u8);
+        Http2FrameWriter.WritePing(Output, ShutdownPing, ack: false);
+        Emit();
+        _shutdownTimer = Time.CallLater(Limits.ShutdownPingTimeout, FinishShutdown);
     }
 
     /// <inheritdoc/>
@@ -96,6 +116,8 @@ public sealed partial class Http2ServerProtocol : Http2Connection, IHpackHeaderR
     {
         Closing = true;
         CancelIdleTimer();
+        CancelSettingsTimer();
+        CancelShutdownTimer();
         foreach (var stream in Streams.Values.ToArray())
         {
             stream.Fail(reason);
@@ -151,6 +173,43 @@ public sealed partial class Http2ServerProtocol : Http2Connection, IHpackHeaderR
         CloseIfIdle();
     }
 
+    private protected override void PingAcknowledged(ReadOnlySpan<byte> opaque)
+    {
+        if (_draining && opaque.SequenceEqual(ShutdownPing))
+        {
+            FinishShutdown();
+        }
+    }
+
+    /// <summary>The second step of <see cref="Shutdown"/>: the final GOAWAY names the last stream opened.</summary>
+    private void FinishShutdown()
+    {
+        if (!_draining)
+        {
+            return;
+        }
+
+        _draining = false;
+        CancelShutdownTimer();
+        if (Closing)
+        {
+            return;
+        }
+
+        SendGoAway(Http2ErrorCode.NoError, "Shutting down.");
+        CloseIfIdle();
+    }
+
+    private void CancelShutdownTimer()
+    {
+        if (_shutdownTimer is { Active: true })
+        {
+            _shutdownTimer.Cancel();
+        }
+
+        _shutdownTimer = null;
+    }
+
     private protected override void StreamFrameReceived(Http2StreamState stream) => ((Http2Stream)stream).LastFrame = Time.Seconds();
 
     private protected override void StreamRemoved(Http2StreamState stream)
@@ -166,7 +225,11 @@ public sealed partial class Http2ServerProtocol : Http2Connection, IHpackHeaderR
         }
     }
 
-    private protected override void Closed() => CancelIdleTimer();
+    private protected override void Closed()
+    {
+        CancelIdleTimer();
+        CancelShutdownTimer();
+    }
 
     internal void WriteResponseHead(Http2Stream stream, int status, ReadOnlySpan<byte> headerLines, long contentLength, bool hasServer, bool hasDate, bool endStream)
     {
@@ -435,7 +498,7 @@ public sealed partial class Http2ServerProtocol : Http2Connection, IHpackHeaderR
     /// <summary>A connection without streams for <see cref="HttpServerOptions.IdleTimeout"/> is closed with GOAWAY NO_ERROR.</summary>
     private void ArmIdleTimer()
     {
-        if (Closing || _options.IdleTimeout <= TimeSpan.Zero)
+        if (Closing || _draining || GoAwaySent || _options.IdleTimeout <= TimeSpan.Zero)
         {
             return;
         }

@@ -46,8 +46,8 @@ public sealed class NegotiatingHttpProtocol : Protocol, IHttpServerConnection
     IReactorTime IHttpServerConnection.Time => _time;
 
     /// <summary>
-    /// Starts a graceful shutdown: an HTTP/2 connection sends GOAWAY with its last stream id, finishes the streams in
-    /// flight and then closes (returns true); an HTTP/1.1 one drains as <see cref="HttpServerProtocol.Shutdown"/> says
+    /// Starts a graceful shutdown: an HTTP/2 connection sends its two GOAWAYs (<see cref="Http2ServerProtocol.Shutdown"/>),
+    /// finishes the streams in flight and then closes (returns true); an HTTP/1.1 one drains as <see cref="HttpServerProtocol.Shutdown"/> says
     /// (returns false). Call it on the connection's reactor thread.
     /// </summary>
     public bool Shutdown()

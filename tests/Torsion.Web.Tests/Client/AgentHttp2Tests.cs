@@ -83,6 +83,37 @@ public sealed class AgentHttp2Tests
     }
 
     [Fact]
+    public void A_two_step_goaway_sends_new_requests_on_a_new_connection_and_retries_the_streams_cut_off()
+    {
+        var agent = NewAgent();
+        var a = agent.Request("GET", new Uri("http://127.0.0.1:8080/a"));
+        var b = agent.Request("GET", new Uri("http://127.0.0.1:8080/b"));
+        var first = Win(0);
+        Send(first, w =>
+        {
+            Http2FrameWriter.WriteGoAway(w, int.MaxValue, Http2ErrorCode.NoError);
+            Http2FrameWriter.WritePing(w, "shutdown"u8, ack: false);
+        });
+
+        // The streams sent go on; a new request opens a second connection.
+        Assert.Single(_reactor.TcpClients);
+        var c = agent.Request("GET", new Uri("http://127.0.0.1:8080/c"));
+        Assert.Equal(2, _reactor.TcpClients.Count);
+        var second = Win(1);
+        Respond(second, 1, 200, "c");
+        Assert.Equal("c", Result(Result(c).Text()));
+
+        // The final GOAWAY names stream 1: b (stream 3) was not processed and goes to the second connection.
+        Send(first, w => Http2FrameWriter.WriteGoAway(w, 1, Http2ErrorCode.NoError));
+        Respond(first, 1, 200, "a");
+        Assert.Equal("a", Result(Result(a).Text()));
+        Assert.True(first.Disconnecting);
+        Respond(second, 3, 200, "b again");
+        Assert.Equal("b again", Result(Result(b).Text()));
+        Assert.Equal(2, agent.ConnectionsOpened);
+    }
+
+    [Fact]
     public void A_refused_stream_is_sent_again_and_gives_up_after_the_retry_limit()
     {
         var agent = NewAgent();

@@ -21,6 +21,7 @@ public sealed class Http2ClientHarness : Http2PeerHarness
         if (handshake)
         {
             Settings();
+            SettingsAck();
         }
     }
 

@@ -20,6 +20,7 @@ public sealed class Http2Harness : Http2PeerHarness
         {
             Send(Http2ServerProtocol.Preface.ToArray());
             Settings();
+            SettingsAck();
         }
     }
 

@@ -10,7 +10,7 @@ namespace Torsion.Web.Tests.Http2;
 
 /// <summary>
 /// Real HTTP/2 clients against a Site on the real reactor, on 127.0.0.1: curl (prior knowledge and ALPN over TLS with a
-/// generated CA), nghttp and h2load (Debian nghttp2-client, installed by test.sh).
+/// generated CA), nghttp and h2load (Debian nghttp2-client, installed by test.sh), including nghttp through a shutdown.
 /// </summary>
 public sealed class Http2InteropTests : IDisposable
 {
@@ -21,6 +21,8 @@ public sealed class Http2InteropTests : IDisposable
     private readonly Thread _thread;
     private readonly int _port;
     private readonly int _tlsPort;
+    private readonly TaskCompletionSource<Request> _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Site? _site;
 
     public Http2InteropTests()
     {
@@ -33,13 +35,14 @@ public sealed class Http2InteropTests : IDisposable
         tree.PutChild("hello", new Text("Hello over HTTP/2"));
         tree.PutChild("big", new Bytes(_big));
         tree.PutChild("upload", new Upload());
+        tree.PutChild("hold", new Hold(_held));
         _reactor = ReactorFactory.Create();
         var ports = new TaskCompletionSource<(int, int)>(TaskCreationOptions.RunContinuationsAsynchronously);
         _reactor.CallFromThread(() =>
         {
             try
             {
-                var site = new Site(tree, _reactor);
+                var site = _site = new Site(tree, _reactor);
                 var plain = _reactor.ListenTcp(0, site, 128, "127.0.0.1");
                 var tls = TlsOptions.Server(Path.Combine(_dir, "server.pem"), Path.Combine(_dir, "server.key"));
                 tls.ApplicationProtocols.Add("h2");
@@ -82,6 +85,16 @@ public sealed class Http2InteropTests : IDisposable
         {
             request.Write(data);
             request.Finish();
+            return RenderResult.NotDoneYet;
+        }
+    }
+
+    /// <summary>Answers only when the test says so.</summary>
+    private sealed class Hold(TaskCompletionSource<Request> held) : Resource
+    {
+        public override RenderResult RenderGet(Request request)
+        {
+            held.TrySetResult(request);
             return RenderResult.NotDoneYet;
         }
     }
@@ -147,6 +160,46 @@ public sealed class Http2InteropTests : IDisposable
         Assert.Contains(":status: 200", output);
         Assert.Contains("recv SETTINGS frame", output);
         Assert.Contains("send GOAWAY frame", output);
+    }
+
+    [Fact]
+    public async Task Nghttp_gets_the_two_step_goaway_of_a_shutdown_and_its_stream_finishes()
+    {
+        var info = new ProcessStartInfo("nghttp") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = _dir };
+        info.ArgumentList.Add("-nv");
+        info.ArgumentList.Add($"http://127.0.0.1:{_port}/hold");
+        using var process = Process.Start(info)!;
+        try
+        {
+            var output = process.StandardOutput.ReadToEndAsync();
+            var err = process.StandardError.ReadToEndAsync();
+            var request = await _held.Task.WaitAsync(Timeout);
+            var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _reactor.CallFromThread(() =>
+            {
+                // GOAWAY 2^31-1 and a PING go out before the response: nghttp reads them first.
+                _site!.Shutdown(Timeout, _reactor).AddBoth(_ => drained.SetResult());
+                request.Write("held"u8.ToArray());
+                request.Finish();
+            });
+            await process.WaitForExitAsync().WaitAsync(Timeout);
+            var text = await output.WaitAsync(Timeout);
+            var errors = await err.WaitAsync(Timeout);
+            Assert.True(process.ExitCode == 0, $"nghttp exited {process.ExitCode}: {errors}\n{text}");
+            Assert.Contains("recv GOAWAY frame", text);
+            var first = text.IndexOf("last_stream_id=2147483647", StringComparison.Ordinal);
+            var ping = text.IndexOf("recv PING frame", StringComparison.Ordinal);
+            var status = text.IndexOf(":status: 200", StringComparison.Ordinal);
+            Assert.True(first >= 0 && first < ping && ping < status, text);
+            await drained.Task.WaitAsync(Timeout);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
     }
 
     [Fact]

@@ -39,6 +39,15 @@ public abstract class Http2PeerHarness
         Send(w.WrittenSpan.ToArray());
     }
 
+    /// <summary>Acknowledges the SETTINGS of the protocol under test.</summary>
+    public void SettingsAck() => Frame(Http2FrameType.Settings, Http2FrameFlags.Ack, 0, default);
+
+    /// <summary>Acknowledges a PING with <paramref name="opaque"/>.</summary>
+    public void PingAck(ReadOnlySpan<byte> opaque) => Frame(Http2FrameType.Ping, Http2FrameFlags.Ack, 0, opaque);
+
+    /// <summary>The last stream id and code of a GOAWAY frame.</summary>
+    public static (int LastStream, Http2ErrorCode Code) GoAwayOf(Received frame) => Http2FrameReader.GoAway(frame.Payload);
+
     public byte[] Block(params (string Name, string Value)[] fields)
     {
         var w = new ArrayBufferWriter<byte>();

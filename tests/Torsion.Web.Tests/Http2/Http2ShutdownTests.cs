@@ -79,6 +79,7 @@ public sealed class Http2ShutdownTests
             handshake: false);
         h.Send(Http2ServerProtocol.Preface.ToArray());
         h.Settings((Http2SettingId.InitialWindowSize, 0));
+        h.SettingsAck();
         h.Get(1);
         Assert.DoesNotContain(h.Read(), f => f.Header.Type == Http2FrameType.Data);
         h.Clock.Advance(TimeSpan.FromSeconds(60));
@@ -108,6 +109,7 @@ public sealed class Http2ShutdownTests
             var w = new ArrayBufferWriter<byte>();
             w.Write(Http2ServerProtocol.Preface);
             Http2FrameWriter.WriteSettings(w, []);
+            Http2FrameWriter.WriteFrame(w, Http2FrameType.Settings, Http2FrameFlags.Ack, 0, default);
             Protocol.DataReceived(w.WrittenSpan);
         }
 
@@ -126,6 +128,27 @@ public sealed class Http2ShutdownTests
             var w = new ArrayBufferWriter<byte>();
             Http2FrameWriter.WriteHeaders(w, stream, block.WrittenSpan, endStream: true, 16384);
             Protocol.DataReceived(w.WrittenSpan);
+        }
+
+        /// <summary>Acknowledges the PING the server sent with its first GOAWAY.</summary>
+        public void AckPing()
+        {
+            var all = Transport.Value();
+            var pos = 0;
+            while (Http2FrameHeader.TryRead(all.AsSpan(pos), out var h) && all.Length - pos - 9 >= h.Length)
+            {
+                if (h.Type == Http2FrameType.Ping && !h.Has(Http2FrameFlags.Ack))
+                {
+                    var w = new ArrayBufferWriter<byte>();
+                    Http2FrameWriter.WritePing(w, all.AsSpan(pos + 9, h.Length), ack: true);
+                    Protocol.DataReceived(w.WrittenSpan);
+                    return;
+                }
+
+                pos += 9 + h.Length;
+            }
+
+            Assert.Fail("The server sent no PING.");
         }
 
         public (int LastStream, Http2ErrorCode Code)? GoAway()
@@ -157,16 +180,23 @@ public sealed class Http2ShutdownTests
         c.Get(1);
         c.Get(3);
         var done = factory.Shutdown(TimeSpan.FromSeconds(5), clock);
-        Assert.Equal((3, Http2ErrorCode.NoError), c.GoAway());
+        Assert.Equal((int.MaxValue, Http2ErrorCode.NoError), c.GoAway());
         Assert.False(done.Called);
         Assert.False(c.Transport.Disconnecting);
 
-        // A stream opened after GOAWAY is ignored; the two in flight finish.
+        // A stream the client opened before it saw the first GOAWAY is served.
         c.Get(5);
-        Assert.Equal(2, responses.Count);
+        Assert.Equal(3, responses.Count);
+
+        // The PING's ACK: the final GOAWAY names stream 5; a stream opened after it is ignored; the three finish.
+        c.AckPing();
+        Assert.Equal((5, Http2ErrorCode.NoError), c.GoAway());
+        c.Get(7);
+        Assert.Equal(3, responses.Count);
         responses[0].Finish();
-        Assert.False(c.Transport.Disconnecting);
         responses[1].Finish();
+        Assert.False(c.Transport.Disconnecting);
+        responses[2].Finish();
         Assert.True(c.Transport.Disconnecting);
         Assert.True(done.Called);
     }
@@ -179,10 +209,17 @@ public sealed class Http2ShutdownTests
         var c = new Connection(factory);
         c.Get(1);
         var done = factory.Shutdown(TimeSpan.FromSeconds(5), clock);
-        clock.Advance(TimeSpan.FromSeconds(4.9));
+        Assert.Equal((int.MaxValue, Http2ErrorCode.NoError), c.GoAway());
+
+        // The client never answers the PING: the final GOAWAY comes after Http2Limits.ShutdownPingTimeout (1 s).
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal((1, Http2ErrorCode.NoError), c.GoAway());
+        clock.Advance(TimeSpan.FromSeconds(3.9));
         Assert.False(done.Called);
+        Assert.False(c.Transport.Aborted);
         clock.Advance(TimeSpan.FromSeconds(0.1));
         Assert.True(done.Called);
+        Assert.True(c.Transport.Aborted);
     }
 
     [Fact]

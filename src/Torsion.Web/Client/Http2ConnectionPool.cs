@@ -321,12 +321,15 @@ internal sealed class Http2ConnectionPool(IReactorTime time, AgentOptions option
             }
 
             // The server chose http/1.1 (or no ALPN at all): this connection serves the HTTP/1.1 pool.
-            Settle();
+            var settled = Settle();
             var http1 = pool.Http1.Adopt(host.Key);
             _inner = http1;
             http1.MakeConnection(_transport!);
             pool.Http1.Offer(http1);
-            pool.ChoseHttp1(host);
+            if (settled)
+            {
+                pool.ChoseHttp1(host);
+            }
         }
     }
 

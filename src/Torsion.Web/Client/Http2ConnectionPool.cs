@@ -151,7 +151,7 @@ internal sealed class Http2ConnectionPool(IReactorTime time, AgentOptions option
     {
         host.Connecting--;
         host.Live.Add(protocol);
-        protocol.StreamFreed = _ =>
+        protocol.CapacityFreed = _ =>
         {
             if (host.Waiters.Count > 0)
             {

@@ -57,8 +57,11 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
     /// <summary>Called once when the server's first SETTINGS were applied (its stream limit is known from then on).</summary>
     public Action<Http2ClientProtocol>? SettingsReady { get; set; }
 
-    /// <summary>Called when a stream left the connection (after queued requests took the freed stream).</summary>
-    public Action<Http2ClientProtocol>? StreamFreed { get; set; }
+    /// <summary>
+    /// Called when streams may have become free: a stream left the connection, or the server's SETTINGS (its stream
+    /// limit) changed; requests queued on this connection have taken their streams first.
+    /// </summary>
+    public Action<Http2ClientProtocol>? CapacityFreed { get; set; }
 
     /// <summary>The server's SETTINGS_MAX_CONCURRENT_STREAMS (100 until it says otherwise).</summary>
     public long PeerMaxConcurrentStreams => _peerMaxConcurrentStreams;
@@ -394,16 +397,21 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
     private protected override void SettingsApplied()
     {
         StartWaiting();
-        var ready = SettingsReady;
-        SettingsReady = null;
-        ready?.Invoke(this);
+        if (SettingsReady is { } ready)
+        {
+            SettingsReady = null;
+            ready(this);
+            return;
+        }
+
+        CapacityFreed?.Invoke(this);
     }
 
     private protected override void StreamRemoved(Http2StreamState stream)
     {
         ((Http2ClientStream)stream).CancelTimer();
         StartWaiting();
-        StreamFreed?.Invoke(this);
+        CapacityFreed?.Invoke(this);
         if (Streams.Count == 0 && _waiting.Count == 0)
         {
             ArmIdleTimer();

@@ -183,6 +183,24 @@ public sealed class AgentHttp2MultipleConnectionsTests
     }
 
     [Fact]
+    public void A_server_raising_its_stream_limit_takes_a_waiting_request_at_once()
+    {
+        var agent = NewAgent();
+        var requests = Enumerable.Range(0, 2).Select(i => agent.Request("GET", Url(i))).ToList();
+        var a = Accept(0, maxStreams: 1);
+        Assert.Equal(["/0"], a.Paths());
+        Assert.Equal(2, _reactor.TcpClients.Count); // for /1
+
+        a.Settings((Http2SettingId.MaxConcurrentStreams, 2));
+        Assert.Equal(["/1"], a.Paths());
+        var b = Accept(1);
+        Assert.Empty(b.Paths());
+        a.Respond(1, "r0");
+        a.Respond(3, "r1");
+        Assert.Equal("r1", Result(Result(requests[1]).Text()));
+    }
+
+    [Fact]
     public void Requests_prefer_the_oldest_connection_with_a_free_stream()
     {
         var agent = NewAgent();

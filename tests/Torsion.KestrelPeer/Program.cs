@@ -1,10 +1,11 @@
 // Torsion.KestrelPeer: a small Kestrel application used as a third-party peer.
 //
-//   Torsion.KestrelPeer [--http PORT] [--h2c PORT] [--https PORT --cert PEM --key PEM]
+//   Torsion.KestrelPeer [--http PORT] [--h2c PORT] [--https PORT --cert PEM --key PEM] [--max-streams N]
 //
 // --http   HTTP/1.1 (and h2c is NOT offered) on 127.0.0.1:PORT
 // --h2c    HTTP/2 only, prior knowledge, on 127.0.0.1:PORT
 // --https  HTTP/1.1 and HTTP/2 with ALPN on 127.0.0.1:PORT, certificate from PEM files
+// --max-streams  HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS (Kestrel's MaxStreamsPerConnection), default 256
 // Prints "ready" on stdout once every endpoint listens. Routes:
 //   GET  /plaintext            "Hello, World!" (text/plain)
 //   POST /echo                 the request body back, same Content-Type
@@ -25,6 +26,9 @@
 //   GET  /connection           the id of the request's connection (to count keep-alive reuse)
 //   POST /framing              how the request body came: "te=<Transfer-Encoding> cl=<Content-Length> read=<bytes>"
 //   GET|HEAD /resource         "resource body" with Content-Length (HEAD: the same head, no body)
+//   GET  /barrier/{name}/{n}   waits until n requests to /barrier/{name}/{n} are in progress at once, then answers each
+//                              with "CONNECTION-ID n" (the id of its connection); 504 "barrier NAME: K of N arrived"
+//                              when they were not all there within 20 s
 using System.IO.Compression;
 using System.Net;
 using System.Net.WebSockets;
@@ -32,7 +36,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-int http = 0, h2c = 0, https = 0;
+int http = 0, h2c = 0, https = 0, maxStreams = 256;
 string? cert = null, key = null;
 for (var i = 0; i < args.Length - 1; i += 2)
 {
@@ -43,12 +47,13 @@ for (var i = 0; i < args.Length - 1; i += 2)
         case "--https": https = int.Parse(args[i + 1]); break;
         case "--cert": cert = args[i + 1]; break;
         case "--key": key = args[i + 1]; break;
+        case "--max-streams": maxStreams = int.Parse(args[i + 1]); break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
 if (http == 0 && h2c == 0 && https == 0)
 {
-    Console.Error.WriteLine("usage: Torsion.KestrelPeer [--http PORT] [--h2c PORT] [--https PORT --cert PEM --key PEM]");
+    Console.Error.WriteLine("usage: Torsion.KestrelPeer [--http PORT] [--h2c PORT] [--https PORT --cert PEM --key PEM] [--max-streams N]");
     return 2;
 }
 
@@ -57,7 +62,7 @@ builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
-    k.Limits.Http2.MaxStreamsPerConnection = 256;
+    k.Limits.Http2.MaxStreamsPerConnection = maxStreams;
     if (http != 0) k.Listen(IPAddress.Loopback, http, o => o.Protocols = HttpProtocols.Http1);
     if (h2c != 0) k.Listen(IPAddress.Loopback, h2c, o => o.Protocols = HttpProtocols.Http2);
     if (https != 0)
@@ -114,6 +119,18 @@ app.MapMethods("/resource", ["GET", "HEAD"], (HttpContext c) =>
     c.Response.ContentType = "text/plain";
     c.Response.ContentLength = 13;
     return c.Response.Body.WriteAsync("resource body"u8.ToArray()).AsTask();
+});
+var barriers = new System.Collections.Concurrent.ConcurrentDictionary<string, RequestBarrier>();
+app.MapGet("/barrier/{name}/{n:int}", async (HttpContext c, string name, int n) =>
+{
+    var barrier = barriers.GetOrAdd(name, _ => new RequestBarrier(n));
+    var released = barrier.Arrive();
+    if (await Task.WhenAny(released, Task.Delay(20_000)) != released)
+    {
+        return Results.Text($"barrier {name}: {barrier.Arrived} of {n} arrived", statusCode: 504);
+    }
+
+    return Results.Text($"{c.Connection.Id} {n}");
 });
 app.MapGet("/protocol", (HttpContext c) => Results.Text(c.Request.Protocol));
 app.MapGet("/headers", (HttpContext c) =>
@@ -212,5 +229,20 @@ static async Task WebSocketEcho(HttpContext c, bool compression)
     catch (WebSocketException e)
     {
         Console.WriteLine($"closed {(int?)ws.CloseStatus ?? 1006} ({e.WebSocketErrorCode})");
+    }
+}
+
+// All requests to one /barrier/{name}/{n} wait until n of them arrived.
+sealed class RequestBarrier(int count)
+{
+    private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _arrived;
+
+    public int Arrived => Volatile.Read(ref _arrived);
+
+    public Task Arrive()
+    {
+        if (Interlocked.Increment(ref _arrived) >= count) _all.TrySetResult();
+        return _all.Task;
     }
 }

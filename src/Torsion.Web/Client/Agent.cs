@@ -15,7 +15,8 @@ namespace Torsion.Web.Client;
 /// <remarks>
 /// A request on a reused HTTP/1.1 connection that closes before any response byte (the server timed it out meanwhile) is
 /// retried once on a new connection when its method is idempotent and it has no body (RFC 9112 section 9.3.1.1). Over
-/// HTTP/2 all requests to one host share one connection; a request the server did not process (GOAWAY, REFUSED_STREAM)
+/// HTTP/2 all requests to one host share one connection (or, with <see cref="AgentOptions.Http2MultipleConnections"/>,
+/// more once the server's stream limit is reached); a request the server did not process (GOAWAY, REFUSED_STREAM)
 /// is sent again on a new connection, up to <see cref="MaxNotProcessedRetries"/> times, whatever its method, when it has
 /// no body or a <see cref="BytesBodyProducer"/> one (other producers can not be replayed).
 /// </remarks>

@@ -9,14 +9,17 @@ using Torsion.Web.Http2;
 namespace Torsion.Web.Client;
 
 /// <summary>
-/// One HTTP/2 connection per key (scheme, host, port), shared by every request to it. While it connects, other requests
-/// wait for it rather than opening more. An https connection on which the server chose http/1.1 by ALPN is handed to the
-/// HTTP/1.1 pool and the key is remembered as HTTP/1.1-only.
+/// The HTTP/2 connections per key (scheme, host, port). By default one connection serves every request to the key
+/// (beyond the server's SETTINGS_MAX_CONCURRENT_STREAMS they queue on it). With
+/// <see cref="AgentOptions.Http2MultipleConnections"/>, a request that finds every connection at the server's stream
+/// limit opens another, up to <see cref="AgentOptions.MaxConnectionsPerHost"/>, as HttpClient's
+/// <c>EnableMultipleHttp2Connections</c>. Only one connection per key is opened at a time: requests that find no free
+/// stream wait for it. An https connection on which the server chose http/1.1 by ALPN is handed to the HTTP/1.1 pool
+/// and the key is remembered as HTTP/1.1-only.
 /// </summary>
 internal sealed class Http2ConnectionPool(IReactorTime time, AgentOptions options, HttpConnectionPool http1)
 {
-    private readonly Dictionary<string, Http2ClientProtocol> _live = [];
-    private readonly Dictionary<string, List<Deferred<Http2ClientProtocol?>>> _connecting = [];
+    private readonly Dictionary<string, HostConnections> _hosts = [];
     private readonly HashSet<string> _http1Only = [];
 
     /// <summary>Connections opened so far.</summary>
@@ -26,58 +29,110 @@ internal sealed class Http2ConnectionPool(IReactorTime time, AgentOptions option
     public bool IsHttp1Only(string key) => _http1Only.Contains(key);
 
     /// <summary>
-    /// The HTTP/2 connection for <paramref name="key"/>, connecting if there is none; null when the server chose
-    /// http/1.1 (the connection then serves the HTTP/1.1 pool).
+    /// An HTTP/2 connection for <paramref name="key"/> (one with a free stream if there is one), connecting if needed;
+    /// null when the server chose http/1.1 (the connection then serves the HTTP/1.1 pool).
     /// </summary>
     public Deferred<Http2ClientProtocol?> Acquire(string key, string scheme, Func<IStreamClientEndpoint> endpoint)
     {
-        if (_live.TryGetValue(key, out var live) && live.IsUsable)
-        {
-            return Deferred.Succeed<Http2ClientProtocol?>(live);
-        }
-
         if (_http1Only.Contains(key))
         {
             return Deferred.Succeed<Http2ClientProtocol?>(null);
         }
 
-        var waiter = new Deferred<Http2ClientProtocol?>();
-        if (_connecting.TryGetValue(key, out var waiters))
+        if (!_hosts.TryGetValue(key, out var host))
         {
-            waiters.Add(waiter);
-            return waiter;
+            _hosts[key] = host = new HostConnections(key, scheme);
         }
 
-        waiters = [waiter];
-        _connecting[key] = waiters;
+        host.Endpoint = endpoint;
+        // Waiting requests go first (they wait only while a connection is being opened and no stream is free).
+        if (host.Waiters.Count == 0 && Choose(host) is { } connection)
+        {
+            return Deferred.Succeed<Http2ClientProtocol?>(connection);
+        }
+
+        var waiter = new Deferred<Http2ClientProtocol?>(d => host.Waiters.Remove(d));
+        host.Waiters.AddLast(waiter);
+        if (host.Connecting == 0)
+        {
+            Open(host);
+        }
+
+        return waiter;
+    }
+
+    /// <summary>Closes the HTTP/2 connections with no request in flight.</summary>
+    public void CloseIdle()
+    {
+        foreach (var host in _hosts.Values)
+        {
+            foreach (var protocol in host.Live.ToList())
+            {
+                protocol.CloseIfUnused();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The connection a request to <paramref name="host"/> should use now, or null when it must wait for a connection
+    /// being opened (or open one). Multiple connections: the oldest one with a free stream; else, when no more may be
+    /// opened, the least loaded one (the request queues there for a stream).
+    /// </summary>
+    private Http2ClientProtocol? Choose(HostConnections host)
+    {
+        host.Live.RemoveAll(c => !c.IsUsable);
+        if (!options.Http2MultipleConnections)
+        {
+            return host.Live.Count > 0 ? host.Live[0] : null;
+        }
+
+        Http2ClientProtocol? leastLoaded = null;
+        foreach (var connection in host.Live)
+        {
+            if (connection.HasFreeStream)
+            {
+                return connection;
+            }
+
+            if (leastLoaded is null || connection.Load < leastLoaded.Load)
+            {
+                leastLoaded = connection;
+            }
+        }
+
+        return host.Connecting == 0 && host.Live.Count >= Math.Max(1, options.MaxConnectionsPerHost) ? leastLoaded : null;
+    }
+
+    /// <summary>Hands waiting requests to connections that can take them; opens a connection for the rest.</summary>
+    private void Serve(HostConnections host)
+    {
+        while (host.Waiters.First is { } first)
+        {
+            if (Choose(host) is not { } connection)
+            {
+                if (host.Connecting == 0)
+                {
+                    Open(host);
+                }
+
+                return;
+            }
+
+            host.Waiters.RemoveFirst();
+            // The request opens its stream (or queues) in this callback, so the next Choose sees the stream counted.
+            first.Value.Callback(connection);
+        }
+    }
+
+    private void Open(HostConnections host)
+    {
+        host.Connecting++;
         ConnectionsOpened++;
-        var ready = new Deferred<Http2ClientProtocol?>();
-        ready.AddCallbacks(
-            protocol =>
-            {
-                _connecting.Remove(key);
-                foreach (var w in waiters)
-                {
-                    w.Callback(protocol);
-                }
-
-                return protocol;
-            },
-            error =>
-            {
-                _connecting.Remove(key);
-                foreach (var w in waiters)
-                {
-                    w.Errback(error);
-                }
-
-                return null;
-            });
-        var protocol = new AlpnClientProtocol(this, key, scheme, ready);
+        var protocol = new AlpnClientProtocol(this, host);
         Deferred<IProtocol> connected;
         try
         {
-            connected = endpoint().Connect(ClientFactory.ForProtocol(() => protocol));
+            connected = host.Endpoint!().Connect(ClientFactory.ForProtocol(() => protocol));
         }
         catch (Exception e)
         {
@@ -89,38 +144,69 @@ internal sealed class Http2ConnectionPool(IReactorTime time, AgentOptions option
             protocol.ConnectFailed(error);
             return protocol;
         });
-        return waiter;
     }
 
-    /// <summary>Closes the HTTP/2 connections with no request in flight.</summary>
-    public void CloseIdle()
+    /// <summary>A connection of <paramref name="host"/> speaks HTTP/2 and may take requests.</summary>
+    private void Connected(HostConnections host, Http2ClientProtocol protocol)
     {
-        foreach (var protocol in _live.Values.ToList())
+        host.Connecting--;
+        host.Live.Add(protocol);
+        protocol.CapacityFreed = _ =>
         {
-            protocol.CloseIfUnused();
+            if (host.Waiters.Count > 0)
+            {
+                Serve(host);
+            }
+        };
+        Serve(host);
+    }
+
+    /// <summary>The connection being opened for <paramref name="host"/> failed: the requests waiting for it fail.</summary>
+    private void Failed(HostConnections host, Exception error)
+    {
+        host.Connecting--;
+        var waiters = host.Waiters.ToList();
+        host.Waiters.Clear();
+        foreach (var waiter in waiters)
+        {
+            waiter.Errback(error);
         }
     }
 
-    private void Live(string key, Http2ClientProtocol protocol)
+    /// <summary>The server of <paramref name="host"/> chose http/1.1: the waiting requests go to the HTTP/1.1 pool.</summary>
+    private void ChoseHttp1(HostConnections host)
     {
-        _live[key] = protocol;
-        protocol.Unusable = p =>
+        host.Connecting--;
+        _http1Only.Add(host.Key);
+        var waiters = host.Waiters.ToList();
+        host.Waiters.Clear();
+        foreach (var waiter in waiters)
         {
-            if (_live.TryGetValue(key, out var current) && current == p)
-            {
-                _live.Remove(key);
-            }
-        };
+            waiter.Callback(null);
+        }
+    }
+
+    /// <summary>A connection takes no new request any more (GOAWAY, error, closed): the pool forgets it.</summary>
+    private void Forget(HostConnections host, Http2ClientProtocol protocol)
+    {
+        if (host.Live.Remove(protocol) && host.Waiters.Count > 0)
+        {
+            Serve(host);
+        }
     }
 
     /// <summary>
     /// The protocol under the TLS layer until the handshake says which HTTP the server speaks (ALPN), or at once for
-    /// cleartext prior knowledge; then it forwards to the chosen protocol.
+    /// cleartext prior knowledge; then it forwards to the chosen protocol. It reports the outcome to the pool once:
+    /// connected (with multiple connections, only when the server's SETTINGS arrived, so that its stream limit is
+    /// known), http/1.1, or failed.
     /// </summary>
-    private sealed class AlpnClientProtocol(Http2ConnectionPool pool, string key, string scheme, Deferred<Http2ClientProtocol?> ready) : IProtocol, ITlsHandshakeListener
+    private sealed class AlpnClientProtocol(Http2ConnectionPool pool, HostConnections host) : IProtocol, ITlsHandshakeListener
     {
         private ITransport? _transport;
         private IProtocol? _inner;
+        private bool _settled;
+        private IDelayedCall? _settingsTimer;
 
         public void MakeConnection(ITransport transport)
         {
@@ -146,49 +232,125 @@ internal sealed class Http2ConnectionPool(IReactorTime time, AgentOptions option
 
         public void ConnectionLost(Exception reason)
         {
-            if (_inner is not null)
-            {
-                _inner.ConnectionLost(reason);
-                return;
-            }
-
-            // Lost before the protocol was chosen (a TLS handshake failure, the server closing): wrapped, as the
-            // HTTP/1.1 path wraps a connection lost before any response, so callers see one exception type whichever
-            // HTTP the connection would have spoken.
+            // Lost before the protocol was chosen (a TLS handshake failure, the server closing) or, with multiple
+            // connections, before the server's SETTINGS: wrapped, as the HTTP/1.1 path wraps a connection lost before
+            // any response, so callers see one exception type whichever HTTP the connection would have spoken.
             ConnectFailed(reason is ResponseNeverReceivedException
                 ? reason
-                : new ResponseNeverReceivedException($"The connection to {key} closed before any response: {reason.Message}", reason));
+                : new ResponseNeverReceivedException($"The connection to {host.Key} closed before any response: {reason.Message}", reason));
+            _inner?.ConnectionLost(reason);
         }
 
         /// <summary>Fails the waiting requests with <paramref name="error"/> as it is (a connect failure, as on the HTTP/1.1 path).</summary>
         public void ConnectFailed(Exception error)
         {
-            if (!ready.Called)
+            if (Settle())
             {
-                ready.Errback(error);
+                pool.Failed(host, error);
             }
+        }
+
+        private bool Settle()
+        {
+            if (_settled)
+            {
+                return false;
+            }
+
+            _settled = true;
+            if (_settingsTimer is { Active: true })
+            {
+                _settingsTimer.Cancel();
+            }
+
+            return true;
         }
 
         private void Choose(string? protocol)
         {
             if (protocol == "h2")
             {
-                var h2 = new Http2ClientProtocol(pool.Time, pool.Options, scheme);
+                var h2 = new Http2ClientProtocol(pool.Time, pool.Options, host.Scheme);
                 _inner = h2;
-                pool.Live(key, h2);
+                h2.Unusable = p =>
+                {
+                    if (Settle())
+                    {
+                        pool.Failed(host, new ResponseNeverReceivedException($"The HTTP/2 connection to {host.Key} failed before the server's SETTINGS arrived."));
+                        return;
+                    }
+
+                    pool.Forget(host, p);
+                };
+                if (!pool.Options.Http2MultipleConnections)
+                {
+                    h2.MakeConnection(_transport!);
+                    if (Settle())
+                    {
+                        pool.Connected(host, h2);
+                    }
+
+                    return;
+                }
+
+                // The server's stream limit decides whether more connections are needed: wait for its SETTINGS (the
+                // first frame it sends), within the connect timeout.
+                h2.SettingsReady = p =>
+                {
+                    if (Settle())
+                    {
+                        pool.Connected(host, p);
+                    }
+                };
+                if (pool.Options.ConnectTimeout > TimeSpan.Zero)
+                {
+                    var timeout = pool.Options.ConnectTimeout;
+                    _settingsTimer = pool.Time.CallLater(timeout, () =>
+                    {
+                        _settingsTimer = null;
+                        if (Settle())
+                        {
+                            pool.Failed(host, new TimeoutException($"The HTTP/2 server at {host.Key} sent no SETTINGS within {timeout.TotalSeconds:0.###} s."));
+                            _transport!.AbortConnection();
+                        }
+                    });
+                }
+
                 h2.MakeConnection(_transport!);
-                ready.Callback(h2);
                 return;
             }
 
             // The server chose http/1.1 (or no ALPN at all): this connection serves the HTTP/1.1 pool.
-            pool._http1Only.Add(key);
-            var http1 = pool.Http1.Adopt(key);
+            var settled = Settle();
+            var http1 = pool.Http1.Adopt(host.Key);
             _inner = http1;
             http1.MakeConnection(_transport!);
             pool.Http1.Offer(http1);
-            ready.Callback(null);
+            if (settled)
+            {
+                pool.ChoseHttp1(host);
+            }
         }
+    }
+
+    /// <summary>The HTTP/2 connections of one key.</summary>
+    private sealed class HostConnections(string key, string scheme)
+    {
+        public string Key { get; } = key;
+
+        public string Scheme { get; } = scheme;
+
+        /// <summary>Usable connections, oldest first (requests prefer the oldest, so that extra ones drain and close).</summary>
+        public List<Http2ClientProtocol> Live { get; } = [];
+
+        /// <summary>Connections being opened (at most one).</summary>
+        public int Connecting { get; set; }
+
+        /// <summary>Requests waiting for the connection being opened.</summary>
+        public LinkedList<Deferred<Http2ClientProtocol?>> Waiters { get; } = [];
+
+        /// <summary>The latest endpoint factory requests gave for this key.</summary>
+        public Func<IStreamClientEndpoint>? Endpoint { get; set; }
     }
 
     private IReactorTime Time => time;

@@ -48,6 +48,21 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
     /// <summary>Requests waiting for a stream (beyond the server's concurrent stream limit).</summary>
     public int Waiting => _waiting.Count;
 
+    /// <summary>Whether a new request would get a stream at once (usable, below the server's stream limit, none queued).</summary>
+    public bool HasFreeStream => IsUsable && _waiting.Count == 0 && Streams.Count < _peerMaxConcurrentStreams;
+
+    /// <summary>Open streams plus queued requests: how busy the connection is.</summary>
+    public int Load => Streams.Count + _waiting.Count;
+
+    /// <summary>Called once when the server's first SETTINGS were applied (its stream limit is known from then on).</summary>
+    public Action<Http2ClientProtocol>? SettingsReady { get; set; }
+
+    /// <summary>
+    /// Called when streams may have become free: a stream left the connection, or the server's SETTINGS (its stream
+    /// limit) changed; requests queued on this connection have taken their streams first.
+    /// </summary>
+    public Action<Http2ClientProtocol>? CapacityFreed { get; set; }
+
     /// <summary>The server's SETTINGS_MAX_CONCURRENT_STREAMS (100 until it says otherwise).</summary>
     public long PeerMaxConcurrentStreams => _peerMaxConcurrentStreams;
 
@@ -388,12 +403,24 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
         }
     }
 
-    private protected override void SettingsApplied() => StartWaiting();
+    private protected override void SettingsApplied()
+    {
+        StartWaiting();
+        if (SettingsReady is { } ready)
+        {
+            SettingsReady = null;
+            ready(this);
+            return;
+        }
+
+        CapacityFreed?.Invoke(this);
+    }
 
     private protected override void StreamRemoved(Http2StreamState stream)
     {
         ((Http2ClientStream)stream).CancelTimer();
         StartWaiting();
+        CapacityFreed?.Invoke(this);
         if (Streams.Count == 0 && _waiting.Count == 0)
         {
             ArmIdleTimer();

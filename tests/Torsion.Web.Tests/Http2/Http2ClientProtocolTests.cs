@@ -120,6 +120,35 @@ public sealed class Http2ClientProtocolTests
     }
 
     [Fact]
+    public void Free_streams_load_and_the_capacity_and_settings_callbacks_follow_the_server_limit()
+    {
+        var h = new Http2ClientHarness(handshake: false);
+        var ready = 0;
+        var freed = 0;
+        h.Protocol.SettingsReady = _ => ready++;
+        h.Protocol.CapacityFreed = _ => freed++;
+        h.Settings((Http2SettingId.MaxConcurrentStreams, 1));
+        Assert.Equal((1, 0), (ready, freed));
+        Assert.True(h.Protocol.HasFreeStream);
+        h.Request("GET", "/a");
+        h.Request("GET", "/b");
+        Assert.False(h.Protocol.HasFreeStream);
+        Assert.Equal(2, h.Protocol.Load);
+
+        // A later SETTINGS raising the limit: the queued request takes the new stream, then the pool hears of it.
+        h.Settings((Http2SettingId.MaxConcurrentStreams, 3));
+        Assert.Equal((1, 1), (ready, freed));
+        Assert.Equal(0, h.Protocol.Waiting);
+        Assert.True(h.Protocol.HasFreeStream);
+        h.Respond(1, 204, true);
+        Assert.Equal(2, freed);
+        Assert.Equal(1, h.Protocol.Load);
+
+        h.GoAway(3, Http2ErrorCode.NoError);
+        Assert.False(h.Protocol.HasFreeStream);
+    }
+
+    [Fact]
     public void A_paused_reader_withholds_window_updates_so_the_server_stops()
     {
         var h = new Http2ClientHarness(new AgentOptions { Http2 = new Http2Limits { InitialStreamWindowSize = 4096, ConnectionWindowSize = 65535 } });

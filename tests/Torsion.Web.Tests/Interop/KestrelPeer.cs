@@ -15,7 +15,14 @@ public sealed class KestrelPeer : IDisposable
     private readonly Process _process;
     private readonly ProcessLines _stdout;
 
+    /// <summary>Starts the peer (its HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS is 256).</summary>
     public KestrelPeer()
+        : this(maxStreams: null)
+    {
+    }
+
+    // Private: a class fixture (IClassFixture) may have only one public constructor.
+    private KestrelPeer(int? maxStreams)
     {
         Root = Directory.CreateTempSubdirectory("torsion-kestrel-").FullName;
         TestCertificates.Write(Root, "Torsion Kestrel test CA");
@@ -32,6 +39,12 @@ public sealed class KestrelPeer : IDisposable
             info.ArgumentList.Add(a);
         }
 
+        if (maxStreams is { } streams)
+        {
+            info.ArgumentList.Add("--max-streams");
+            info.ArgumentList.Add(streams.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         _process = Process.Start(info)!;
         var errors = _process.StandardError.ReadToEndAsync();
         var ready = _process.StandardOutput.ReadLineAsync();
@@ -43,6 +56,9 @@ public sealed class KestrelPeer : IDisposable
 
         _stdout = new ProcessLines(_process.StandardOutput);
     }
+
+    /// <summary>Starts a peer whose HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS is <paramref name="maxStreams"/>.</summary>
+    public static KestrelPeer WithMaxStreams(int maxStreams) => new(maxStreams);
 
     public string Root { get; }
 

@@ -276,7 +276,7 @@ internal sealed class Http2ConnectionPool(IReactorTime time, AgentOptions option
                 {
                     if (Settle())
                     {
-                        pool.Failed(host, new ResponseNeverReceivedException($"The HTTP/2 connection to {host.Key} failed before the server's SETTINGS arrived."));
+                        pool.Failed(host, new ResponseNeverReceivedException($"The HTTP/2 connection to {host.Key} failed before the server's SETTINGS arrived{(p.EndReason is { } why ? $": {why}" : ".")}"));
                         return;
                     }
 

@@ -42,6 +42,9 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
     /// <summary>Called once when the connection can take no new request (GOAWAY, error, closed).</summary>
     public Action<Http2ClientProtocol>? Unusable { get; set; }
 
+    /// <summary>Why the connection ended, once it has (lost, or closed for a connection error); null while it runs.</summary>
+    internal string? EndReason { get; private set; }
+
     /// <summary>Whether new requests may be sent on this connection.</summary>
     public bool IsUsable => !_lost && !Closing && !GoAwaySent && _nextStreamId < int.MaxValue - 2;
 
@@ -140,6 +143,7 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
 
     public override void ConnectionLost(Exception reason)
     {
+        EndReason ??= reason.Message;
         _lost = true;
         Closing = true;
         CancelIdleTimer();
@@ -440,9 +444,10 @@ internal sealed class Http2ClientProtocol : Http2Connection, IHpackHeaderReceive
 
     private protected override void Closed()
     {
+        EndReason ??= ConnectionErrorMessage is { } message ? $"{GoAwayCode}: {message}" : GoAwayCode?.ToString();
         CancelIdleTimer();
         MarkUnusable();
-        FailWaiting(() => new ResponseFailedException($"The HTTP/2 connection failed ({GoAwayCode}) before the request was sent."));
+        FailWaiting(() => new ResponseFailedException($"The HTTP/2 connection failed ({EndReason}) before the request was sent."));
     }
 
     private Http2ClientStream Open(HttpRequestSpec request, Deferred<HttpResponse> response)

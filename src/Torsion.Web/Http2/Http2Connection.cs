@@ -56,6 +56,9 @@ public abstract partial class Http2Connection : Protocol
     /// <summary>The error code of the GOAWAY this side sent, if any (of a graceful shutdown: once the final GOAWAY is sent).</summary>
     public Http2ErrorCode? GoAwayCode { get; private set; }
 
+    /// <summary>Why this side ended the connection with a connection error, if it did (the GOAWAY's debug text).</summary>
+    internal string? ConnectionErrorMessage { get; private set; }
+
     private protected IReactorTime Time { get; }
 
     private protected Http2Limits Limits { get; }
@@ -348,6 +351,7 @@ public abstract partial class Http2Connection : Protocol
         }
 
         SendGoAway(code, message);
+        ConnectionErrorMessage ??= message;
         Closing = true;
         CancelSettingsTimer();
         Closed();

@@ -16,12 +16,12 @@ public sealed class AgentHttp2MultipleConnectionsTests
 {
     private readonly MemoryReactor _reactor = new();
 
-    private Agent NewAgent(bool multiple = true, int maxConnectionsPerHost = 8) => new(_reactor, new AgentOptions
+    private Agent NewAgent(bool multiple = true, int maxConnectionsPerHost = 8, int connectTimeoutSeconds = 30) => new(_reactor, new AgentOptions
     {
         Http2PriorKnowledge = true,
         Http2MultipleConnections = multiple,
         MaxConnectionsPerHost = maxConnectionsPerHost,
-        ConnectTimeout = TimeSpan.FromSeconds(30),
+        ConnectTimeout = TimeSpan.FromSeconds(connectTimeoutSeconds),
         ResponseTimeout = TimeSpan.FromSeconds(100),
     });
 
@@ -320,16 +320,36 @@ public sealed class AgentHttp2MultipleConnectionsTests
     [Fact]
     public void A_server_that_sends_no_settings_within_the_connect_timeout_fails_the_waiting_requests()
     {
-        var agent = NewAgent();
+        // A connect timeout shorter than the SETTINGS acknowledgement timeout (10 s), which would end it otherwise.
+        var agent = NewAgent(connectTimeoutSeconds: 5);
         var requests = Enumerable.Range(0, 2).Select(i => agent.Request("GET", Url(i))).ToList();
         var a = new Server(_reactor.TcpClients[0]);
-        _reactor.Clock.Advance(TimeSpan.FromSeconds(29));
+        _reactor.Clock.Advance(TimeSpan.FromSeconds(4));
         Assert.False(requests[0].Called);
         _reactor.Clock.Advance(TimeSpan.FromSeconds(1));
         var error = Assert.IsType<TimeoutException>(Failure(requests[0]));
-        Assert.Equal("The HTTP/2 server at http://127.0.0.1:8080 sent no SETTINGS within 30 s.", error.Message);
+        Assert.Equal("The HTTP/2 server at http://127.0.0.1:8080 sent no SETTINGS within 5 s.", error.Message);
         Assert.IsType<TimeoutException>(Failure(requests[1]));
         Assert.True(a.Transport.Aborted);
+    }
+
+    [Fact]
+    public void A_server_silent_past_the_settings_acknowledgement_timeout_fails_the_waiting_requests_first()
+    {
+        var agent = NewAgent();
+        var request = agent.Request("GET", Url(0));
+        var a = new Server(_reactor.TcpClients[0]);
+        _reactor.Clock.Advance(TimeSpan.FromSeconds(9.9));
+        Assert.False(request.Called);
+        _reactor.Clock.Advance(TimeSpan.FromSeconds(0.1));
+        var error = Failure(request);
+        Assert.IsType<ResponseNeverReceivedException>(error);
+        Assert.Equal(
+            "The HTTP/2 connection to http://127.0.0.1:8080 failed before the server's SETTINGS arrived: " +
+            "SettingsTimeout: The peer did not acknowledge SETTINGS within 10 s (Http2Limits.SettingsTimeout).",
+            error.Message);
+        Assert.Contains(a.Read(), f => f.Header.Type == Http2FrameType.GoAway);
+        Assert.True(a.Transport.Disconnecting);
     }
 
     [Fact]
@@ -355,7 +375,8 @@ public sealed class AgentHttp2MultipleConnectionsTests
         var a = new Server(_reactor.TcpClients[0]);
         a.Frame(Http2FrameType.Ping, 0, 0, new byte[8]);
         var error = Assert.IsType<ResponseNeverReceivedException>(Failure(request));
-        Assert.Equal("The HTTP/2 connection to http://127.0.0.1:8080 failed before the server's SETTINGS arrived.", error.Message);
+        // The message says what the server did wrong (its first frame must be SETTINGS, RFC 9113 section 3.4).
+        Assert.StartsWith("The HTTP/2 connection to http://127.0.0.1:8080 failed before the server's SETTINGS arrived: ProtocolError: ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -5,8 +5,9 @@
 // --http   HTTP/1.1 (and h2c is NOT offered) on 127.0.0.1:PORT
 // --h2c    HTTP/2 only, prior knowledge, on 127.0.0.1:PORT
 // --https  HTTP/1.1 and HTTP/2 with ALPN on 127.0.0.1:PORT, certificate from PEM files
+//          (PORT 0: a port the system picks; the ready line says which)
 // --max-streams  HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS (Kestrel's MaxStreamsPerConnection), default 256
-// Prints "ready" on stdout once every endpoint listens. Routes:
+// Prints "ready http=P h2c=P https=P" on stdout once every endpoint listens (0 for one not asked for). Routes:
 //   GET  /plaintext            "Hello, World!" (text/plain)
 //   POST /echo                 the request body back, same Content-Type
 //   GET  /bytes/{n}            n bytes of 'a'..'z' repeating
@@ -36,7 +37,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-int http = 0, h2c = 0, https = 0, maxStreams = 256;
+int http = -1, h2c = -1, https = -1, maxStreams = 256;
 string? cert = null, key = null;
 for (var i = 0; i < args.Length - 1; i += 2)
 {
@@ -51,21 +52,23 @@ for (var i = 0; i < args.Length - 1; i += 2)
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
-if (http == 0 && h2c == 0 && https == 0)
+if (http < 0 && h2c < 0 && https < 0)
 {
     Console.Error.WriteLine("usage: Torsion.KestrelPeer [--http PORT] [--h2c PORT] [--https PORT --cert PEM --key PEM] [--max-streams N]");
     return 2;
 }
 
+// Kestrel writes the bound endpoint back into each ListenOptions, so port 0 can be reported once started.
+var listening = new Dictionary<string, ListenOptions>();
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
     k.Limits.Http2.MaxStreamsPerConnection = maxStreams;
-    if (http != 0) k.Listen(IPAddress.Loopback, http, o => o.Protocols = HttpProtocols.Http1);
-    if (h2c != 0) k.Listen(IPAddress.Loopback, h2c, o => o.Protocols = HttpProtocols.Http2);
-    if (https != 0)
+    if (http >= 0) k.Listen(IPAddress.Loopback, http, o => { o.Protocols = HttpProtocols.Http1; listening["http"] = o; });
+    if (h2c >= 0) k.Listen(IPAddress.Loopback, h2c, o => { o.Protocols = HttpProtocols.Http2; listening["h2c"] = o; });
+    if (https >= 0)
     {
         using var pem = X509Certificate2.CreateFromPemFile(cert!, key!);
         var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
@@ -73,6 +76,7 @@ builder.WebHost.ConfigureKestrel(k =>
         {
             o.Protocols = HttpProtocols.Http1AndHttp2;
             o.UseHttps(certificate);
+            listening["https"] = o;
         });
     }
 });
@@ -169,7 +173,8 @@ app.Map("/ws", (HttpContext c) => WebSocketEcho(c, compression: false));
 app.Map("/ws-deflate", (HttpContext c) => WebSocketEcho(c, compression: true));
 
 await app.StartAsync();
-Console.WriteLine("ready");
+int Bound(string name) => listening.TryGetValue(name, out var o) ? o.IPEndPoint!.Port : 0;
+Console.WriteLine($"ready http={Bound("http")} h2c={Bound("h2c")} https={Bound("https")}");
 await app.WaitForShutdownAsync();
 return 0;
 

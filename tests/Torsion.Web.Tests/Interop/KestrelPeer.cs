@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Torsion.Web.Tests.Interop;
 
@@ -26,13 +24,12 @@ public sealed class KestrelPeer : IDisposable
     {
         Root = Directory.CreateTempSubdirectory("torsion-kestrel-").FullName;
         TestCertificates.Write(Root, "Torsion Kestrel test CA");
-        Port = FreePort();
-        H2cPort = FreePort();
-        TlsPort = FreePort();
+        // Port 0 everywhere: Kestrel binds ports the system picks and names them in its ready line, so no other test
+        // can take a port between choosing it and binding it.
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[]
         {
-            PeerAssembly(), "--http", Port.ToString(), "--h2c", H2cPort.ToString(), "--https", TlsPort.ToString(),
+            PeerAssembly(), "--http", "0", "--h2c", "0", "--https", "0",
             "--cert", Path.Combine(Root, "cert.pem"), "--key", Path.Combine(Root, "key.pem"),
         })
         {
@@ -48,11 +45,17 @@ public sealed class KestrelPeer : IDisposable
         _process = Process.Start(info)!;
         var errors = _process.StandardError.ReadToEndAsync();
         var ready = _process.StandardOutput.ReadLineAsync();
-        if (!ready.Wait(TimeSpan.FromSeconds(60)) || ready.Result != "ready")
+        if (!ready.Wait(TimeSpan.FromSeconds(60)) || ready.Result is not { } line || !line.StartsWith("ready ", StringComparison.Ordinal))
         {
             Kill();
-            throw new InvalidOperationException($"Kestrel peer did not start: {ready.Result} {errors.Result}");
+            throw new InvalidOperationException($"Kestrel peer did not start: {(ready.IsCompleted ? ready.Result : "(no line within 60 s)")} {errors.Result}");
         }
+
+        // "ready http=P h2c=P https=P"
+        var ports = line["ready ".Length..].Split(' ').Select(p => p.Split('=')).ToDictionary(p => p[0], p => int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
+        Port = ports["http"];
+        H2cPort = ports["h2c"];
+        TlsPort = ports["https"];
 
         _stdout = new ProcessLines(_process.StandardOutput);
     }
@@ -89,13 +92,6 @@ public sealed class KestrelPeer : IDisposable
         var tests = baseDir.Parent.Parent!.Parent!.Parent!.FullName;
         var path = Path.Combine(tests, "Torsion.KestrelPeer", "bin", config, "net10.0", "Torsion.KestrelPeer.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException("build tests/Torsion.KestrelPeer first", path);
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private void Kill()

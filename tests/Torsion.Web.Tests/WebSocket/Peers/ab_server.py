@@ -46,7 +46,7 @@ def accept(offers):
 
 
 port = int(sys.argv[1])
-factory = WebSocketServerFactory("ws://127.0.0.1:%d" % port)
+factory = WebSocketServerFactory()  # the URL is set once the listening port is known
 factory.setProtocolOptions(maxMessagePayloadSize=4 * 1024 * 1024, perMessageCompressionAccept=accept)
 factory.protocol = Echo
 port = reactor.listenTCP(port, factory, interface="127.0.0.1").getHost().port

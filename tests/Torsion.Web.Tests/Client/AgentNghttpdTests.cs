@@ -32,7 +32,18 @@ public sealed class AgentNghttpdTests : IDisposable
         File.WriteAllBytes(Path.Combine(www, "blob.bin"), _blob);
         File.WriteAllText(Path.Combine(www, "index.html"), "<html>h2</html>\n");
         (_tls, _tlsPort) = StartOnFreshPort(port => ["-a", "127.0.0.1", "-d", www, "--echo-upload", port.ToString(), Path.Combine(_dir, "key.pem"), Path.Combine(_dir, "cert.pem")]);
-        (_plain, _plainPort) = StartOnFreshPort(port => ["--no-tls", "-a", "127.0.0.1", "-d", www, "--echo-upload", port.ToString()]);
+        try
+        {
+            (_plain, _plainPort) = StartOnFreshPort(port => ["--no-tls", "-a", "127.0.0.1", "-d", www, "--echo-upload", port.ToString()]);
+        }
+        catch
+        {
+            _tls.Kill();
+            _tls.WaitForExit(10_000);
+            _tls.Dispose();
+            _reactor.Dispose();
+            throw;
+        }
     }
 
     public void Dispose()

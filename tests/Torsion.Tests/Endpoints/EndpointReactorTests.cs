@@ -265,33 +265,37 @@ public sealed class EndpointReactorTests : ReactorHarness
         }
 
         // haproxy cannot bind port 0 and tell its ports: a port taken between the pick and its bind makes it exit, and
-        // it is started again on fresh ports. It binds both fronts before it accepts, so one answering means both do.
+        // it is started again on fresh ones. Both fronts must answer before it counts as started: it listens on the one
+        // it bound before it finds the other in use and exits.
         Process? process = null;
         try
         {
-            var (fronts, first) = await PeerStart.OnFreshPortsAsync(2, async ports =>
+            var (v2, v1) = await PeerStart.OnFreshPortsAsync(2, async ports =>
             {
                 await File.WriteAllTextAsync(config, HaproxyConfig(ports[0], ports[1], backend));
                 process = Process.Start(start)!;
+                Socket? first = null;
                 try
                 {
-                    return (ports, await ConnectWhenListening(ports[0], process));
+                    first = await ConnectWhenListening(ports[0], process);
+                    return (first, await ConnectWhenListening(ports[1], process));
                 }
                 catch
                 {
+                    first?.Dispose();
                     await Stop(process);
                     process.Dispose();
                     process = null;
                     throw;
                 }
             });
-            using (first)
+            foreach (var socket in new[] { v2, v1 })
             {
-                Assert.Equal($"peer={first.LocalEndPoint}", await ReadLine(first));
+                using (socket)
+                {
+                    Assert.Equal($"peer={socket.LocalEndPoint}", await ReadLine(socket));
+                }
             }
-
-            using var second = await ConnectWhenListening(fronts[1], process!);
-            Assert.Equal($"peer={second.LocalEndPoint}", await ReadLine(second));
         }
         finally
         {

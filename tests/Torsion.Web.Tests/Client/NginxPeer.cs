@@ -78,7 +78,9 @@ public sealed class NginxPeer : IDisposable
         _ = process.StandardOutput.ReadToEndAsync();
         try
         {
-            // nginx binds every listen address before it accepts: the second answering means both are bound.
+            // Both: nginx listens on each address it could bind at once, and retries one that is in use for a while
+            // before it exits, so the other answering does not mean both are bound.
+            WaitListening(process, port);
             WaitListening(process, tlsPort);
             return process;
         }

@@ -250,8 +250,11 @@ public sealed class PluginCommandProcessTests
     [Fact]
     public async Task Echo_with_udp_answers_datagrams_too()
     {
-        var udpPort = FreeUdpPort();
-        using var torsion = TorsionProcess.Start("echo", "--listen", "tcp:0:interface=127.0.0.1", "--udp", udpPort.ToString(), "--udp-interface", "127.0.0.1");
+        // --udp 0: the program binds a free UDP port itself and logs it ("... listening on udp 127.0.0.1:PORT"), so no
+        // port is picked here that another test's socket could take before it binds.
+        using var torsion = TorsionProcess.Start("echo", "--listen", "tcp:0:interface=127.0.0.1", "--udp", "0", "--udp-interface", "127.0.0.1");
+        var udpLine = await torsion.WaitForLogAsync(l => l.Contains("listening on udp 127.0.0.1:", StringComparison.Ordinal));
+        var udpPort = int.Parse(udpLine[(udpLine.LastIndexOf(':') + 1)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
         await torsion.WaitForListeningPortAsync();
         using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         await udp.SendAsync("ping"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, udpPort));
@@ -362,13 +365,6 @@ public sealed class PluginCommandProcessTests
         using var client = new TcpClient(AddressFamily.InterNetwork);
         using var cts = new CancellationTokenSource(Wait);
         await Assert.ThrowsAnyAsync<SocketException>(async () => await client.ConnectAsync(IPAddress.Loopback, port, cts.Token));
-    }
-
-    private static int FreeUdpPort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Torsion.Tests.Data;
@@ -34,14 +32,20 @@ public sealed class PostgresCluster : IDisposable
         _asPostgresUser = Environment.UserName == "root";
         _root = Directory.CreateTempSubdirectory("torsion-pg-").FullName;
         _data = Path.Combine(_root, "data");
-        Port = FreePort();
         if (_asPostgresUser)
         {
             Exec("chown", ["postgres:postgres", _root], asPostgres: false);
         }
 
         Exec(Path.Combine(_bin, "initdb"), ["-D", _data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "--no-instructions"]);
-        PgCtl("start");
+        // postgres cannot bind port 0 and tell its port: a port taken between the pick and its bind fails the start, and
+        // the cluster is started again on a fresh one (see PeerStart).
+        PeerStart.OnFreshPorts(1, ports =>
+        {
+            Port = ports[0];
+            PgCtl("start");
+            return Port;
+        });
         _started = true;
         using (var connection = new NpgsqlConnection(ConnectionStringFor("postgres")))
         {
@@ -53,7 +57,7 @@ public sealed class PostgresCluster : IDisposable
         ConnectionString = ConnectionStringFor("torsion");
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
     /// <summary>To the <c>torsion</c> database, Npgsql's own pooling off (the ConnectionPool holds connections itself).</summary>
     public string ConnectionString { get; }
@@ -62,7 +66,25 @@ public sealed class PostgresCluster : IDisposable
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=false;Timeout=10;Command Timeout=30";
 
     /// <summary>Restarts the server the way an administrator does (fast: sessions are ended with 57P01); returns when it accepts again.</summary>
-    public void Restart() => PgCtl("restart", "-m", "fast");
+    public void Restart()
+    {
+        PgCtl("stop", "-m", "fast");
+
+        // The port cannot change here (the tests' connection strings name it), and between the stop and the start another
+        // test's outgoing connection may hold it as its source port for a moment: start again a few times.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                PgCtl("start");
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < PeerStart.Attempts)
+            {
+                Thread.Sleep(TimeSpan.FromMilliseconds(200));
+            }
+        }
+    }
 
     private void PgCtl(string action, params string[] more) =>
         Exec(Path.Combine(_bin, "pg_ctl"), [
@@ -111,13 +133,6 @@ public sealed class PostgresCluster : IDisposable
     {
         var log = Path.Combine(_root, "server.log");
         return File.Exists(log) ? "\nserver.log:\n" + File.ReadAllText(log) : "";
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     public void Dispose()

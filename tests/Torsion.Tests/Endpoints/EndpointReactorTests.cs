@@ -257,54 +257,88 @@ public sealed class EndpointReactorTests : ReactorHarness
         var haproxy = new[] { "/usr/sbin/haproxy", "/usr/bin/haproxy" }.FirstOrDefault(File.Exists);
         Assert.True(haproxy is not null, "haproxy is not installed (test.sh installs the Debian package haproxy)");
         var backend = await ListenOn("proxy:tcp:0:interface=127.0.0.1", Factory.ForProtocol(() => new PeerEcho()));
-        var (front2, front1) = (FreePort(), FreePort());
         var config = Path.Combine(Path.GetTempPath(), $"torsion-haproxy-{Guid.NewGuid():N}.cfg");
-        await File.WriteAllTextAsync(config, $"""
-            global
-                maxconn 64
-            defaults
-                mode tcp
-                timeout connect 5s
-                timeout client 30s
-                timeout server 30s
-            frontend v2
-                bind 127.0.0.1:{front2}
-                default_backend torsion_v2
-            frontend v1
-                bind 127.0.0.1:{front1}
-                default_backend torsion_v1
-            backend torsion_v2
-                server s1 127.0.0.1:{backend} send-proxy-v2
-            backend torsion_v1
-                server s1 127.0.0.1:{backend} send-proxy
-
-            """);
         var start = new ProcessStartInfo(haproxy!) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var arg in new[] { "-db", "-f", config })
         {
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start)!;
+        // haproxy cannot bind port 0 and tell its ports: a port taken between the pick and its bind makes it exit, and
+        // it is started again on fresh ones. Both fronts must answer before it counts as started: it listens on the one
+        // it bound before it finds the other in use and exits.
+        Process? process = null;
         try
         {
-            foreach (var front in new[] { front2, front1 })
+            var (v2, v1) = await PeerStart.OnFreshPortsAsync(2, async ports =>
             {
-                using var socket = await ConnectWhenListening(front, process);
-                var local = (IPEndPoint)socket.LocalEndPoint!;
-                Assert.Equal($"peer={local}", await ReadLine(socket));
+                await File.WriteAllTextAsync(config, HaproxyConfig(ports[0], ports[1], backend));
+                process = Process.Start(start)!;
+                Socket? first = null;
+                try
+                {
+                    first = await ConnectWhenListening(ports[0], process);
+                    return (first, await ConnectWhenListening(ports[1], process));
+                }
+                catch
+                {
+                    first?.Dispose();
+                    await Stop(process);
+                    process.Dispose();
+                    process = null;
+                    throw;
+                }
+            });
+            foreach (var socket in new[] { v2, v1 })
+            {
+                using (socket)
+                {
+                    Assert.Equal($"peer={socket.LocalEndPoint}", await ReadLine(socket));
+                }
             }
         }
         finally
         {
-            if (!process.HasExited)
+            if (process is not null)
             {
-                process.Kill(entireProcessTree: true);
+                await Stop(process);
+                process.Dispose();
             }
 
-            await process.WaitForExitAsync().WaitAsync(Timeout);
             File.Delete(config);
         }
+    }
+
+    /// <summary>Front <paramref name="front2"/> sends PROXY v2 to the backend, <paramref name="front1"/> PROXY v1.</summary>
+    private static string HaproxyConfig(int front2, int front1, int backend) => $"""
+        global
+            maxconn 64
+        defaults
+            mode tcp
+            timeout connect 5s
+            timeout client 30s
+            timeout server 30s
+        frontend v2
+            bind 127.0.0.1:{front2}
+            default_backend torsion_v2
+        frontend v1
+            bind 127.0.0.1:{front1}
+            default_backend torsion_v1
+        backend torsion_v2
+            server s1 127.0.0.1:{backend} send-proxy-v2
+        backend torsion_v1
+            server s1 127.0.0.1:{backend} send-proxy
+
+        """;
+
+    private static async Task Stop(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        await process.WaitForExitAsync().WaitAsync(Timeout);
     }
 
     /// <summary>HAProxy binds shortly after starting: retry connecting (each refusal is immediate on loopback) until it listens.</summary>
@@ -332,10 +366,4 @@ public sealed class EndpointReactorTests : ReactorHarness
         }
     }
 
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
 }

@@ -36,6 +36,8 @@ public sealed class PeerProcess : IDisposable
 
     public StreamWriter Input => _process.StandardInput;
 
+    public bool HasExited => _process.HasExited;
+
     public string Output
     {
         get

@@ -55,15 +55,32 @@ public sealed class TlsInteropTests : ReactorHarness
         Assert.Contains("unable to get local issuer certificate", client.Output);
     }
 
+    /// <summary>openssl s_server on a port it binds itself (0) and names in its "ACCEPT 127.0.0.1:PORT" line.</summary>
+    private static async Task<(PeerProcess Server, int Port)> StartOpensslServer(params string[] arguments)
+    {
+        var server = PeerProcess.Start("openssl", ["s_server", "-accept", "127.0.0.1:0", .. arguments]);
+        try
+        {
+            await server.WaitForOutput("ACCEPT 127.0.0.1:", PeerTimeout);
+            var port = System.Text.RegularExpressions.Regex.Match(server.Output, @"ACCEPT 127\.0\.0\.1:([0-9]+)");
+            Assert.True(port.Success, server.Output);
+            return (server, int.Parse(port.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
     [Theory]
     [InlineData("tls1_2", SslProtocols.Tls12, "TLSv1.2")]
     [InlineData("tls1_3", SslProtocols.Tls13, "TLSv1.3")]
     public async Task Our_client_verifies_openssl_s_server_and_reads_its_page(string flag, SslProtocols version, string versionText)
     {
-        var port = Ports.Unused();
-        using var server = PeerProcess.Start("openssl", "s_server", "-accept", $"127.0.0.1:{port}", "-cert", Certs.ServerRsa.ChainPemFile,
-            "-key", Certs.ServerRsa.PrivateKeyPemFile, "-www", "-" + flag, "-alpn", "http/1.1");
-        await server.WaitForOutput("ACCEPT", PeerTimeout);
+        var (server, port) = await StartOpensslServer("-cert", Certs.ServerRsa.ChainPemFile, "-key", Certs.ServerRsa.PrivateKeyPemFile,
+            "-www", "-" + flag, "-alpn", "http/1.1");
+        using var _ = server;
         var options = TlsOptions.Client("127.0.0.1");
         options.TrustedRootsPemFile = Certs.CaFile;
         options.ApplicationProtocols.Add("h2");
@@ -84,10 +101,8 @@ public sealed class TlsInteropTests : ReactorHarness
     [Fact]
     public async Task Our_client_refuses_openssl_s_server_with_a_certificate_for_another_name()
     {
-        var port = Ports.Unused();
-        using var server = PeerProcess.Start("openssl", "s_server", "-accept", $"127.0.0.1:{port}", "-cert", Certs.WrongName.ChainPemFile,
-            "-key", Certs.WrongName.PrivateKeyPemFile, "-www");
-        await server.WaitForOutput("ACCEPT", PeerTimeout);
+        var (server, port) = await StartOpensslServer("-cert", Certs.WrongName.ChainPemFile, "-key", Certs.WrongName.PrivateKeyPemFile, "-www");
+        using var _ = server;
         var options = TlsOptions.Client("localhost");
         options.TrustedRootsPemFile = Certs.CaFile;
         var client = new PageClient();

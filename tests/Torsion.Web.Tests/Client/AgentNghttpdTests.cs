@@ -21,8 +21,8 @@ public sealed class AgentNghttpdTests : IDisposable
     private readonly byte[] _blob = RandomNumberGenerator.GetBytes(1_000_000);
     private readonly Process _tls;
     private readonly Process _plain;
-    private readonly int _tlsPort = FreePort();
-    private readonly int _plainPort = FreePort();
+    private readonly int _tlsPort;
+    private readonly int _plainPort;
     private readonly RunningServer _reactor = new(reactor => new HttpServerFactory((request, response) => response.Finish(), reactor));
 
     public AgentNghttpdTests()
@@ -31,10 +31,19 @@ public sealed class AgentNghttpdTests : IDisposable
         var www = Directory.CreateDirectory(Path.Combine(_dir, "www")).FullName;
         File.WriteAllBytes(Path.Combine(www, "blob.bin"), _blob);
         File.WriteAllText(Path.Combine(www, "index.html"), "<html>h2</html>\n");
-        _tls = Start("-a", "127.0.0.1", "-d", www, "--echo-upload", _tlsPort.ToString(), Path.Combine(_dir, "key.pem"), Path.Combine(_dir, "cert.pem"));
-        _plain = Start("--no-tls", "-a", "127.0.0.1", "-d", www, "--echo-upload", _plainPort.ToString());
-        WaitListening(_tlsPort);
-        WaitListening(_plainPort);
+        (_tls, _tlsPort) = StartOnFreshPort(port => ["-a", "127.0.0.1", "-d", www, "--echo-upload", port.ToString(), Path.Combine(_dir, "key.pem"), Path.Combine(_dir, "cert.pem")]);
+        try
+        {
+            (_plain, _plainPort) = StartOnFreshPort(port => ["--no-tls", "-a", "127.0.0.1", "-d", www, "--echo-upload", port.ToString()]);
+        }
+        catch
+        {
+            _tls.Kill();
+            _tls.WaitForExit(10_000);
+            _tls.Dispose();
+            _reactor.Dispose();
+            throw;
+        }
     }
 
     public void Dispose()
@@ -54,43 +63,57 @@ public sealed class AgentNghttpdTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static Process Start(params string[] args)
-    {
-        var info = new ProcessStartInfo("nghttpd") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
+    /// <summary>
+    /// nghttpd cannot bind port 0 and tell its port: a port taken between the pick and its bind makes it exit, and it is
+    /// started again on a fresh one (see PeerStart).
+    /// </summary>
+    private static (Process Process, int Port) StartOnFreshPort(Func<int, string[]> arguments) =>
+        PeerStart.OnFreshPorts(1, ports =>
         {
-            info.ArgumentList.Add(a);
-        }
+            var info = new ProcessStartInfo("nghttpd") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in arguments(ports[0]))
+            {
+                info.ArgumentList.Add(a);
+            }
 
-        var process = Process.Start(info) ?? throw new InvalidOperationException("nghttpd did not start (apt-get install nghttp2-server).");
-        _ = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        return process;
-    }
+            var process = Process.Start(info) ?? throw new InvalidOperationException("nghttpd did not start (apt-get install nghttp2-server).");
+            var output = process.StandardOutput.ReadToEndAsync();
+            var errors = process.StandardError.ReadToEndAsync();
+            if (WaitListening(process, ports[0]))
+            {
+                return (process, ports[0]);
+            }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+            var exited = process.HasExited;
+            if (!exited)
+            {
+                process.Kill();
+            }
 
-    private static void WaitListening(int port)
+            process.WaitForExit(10_000);
+            process.Dispose();
+            throw new InvalidOperationException($"nghttpd did not listen on 127.0.0.1:{ports[0]} ({(exited ? "it exited" : "timeout")}): {output.Result}{errors.Result}");
+        });
+
+    /// <summary>True once something accepts on <paramref name="port"/>; false when the process exited or after 20 s.</summary>
+    private static bool WaitListening(Process process, int port)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
+        while (!process.HasExited && DateTime.UtcNow < deadline)
         {
             try
             {
                 using var client = new TcpClient();
                 client.Connect(IPAddress.Loopback, port);
-                return;
+                return true;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
+            catch (SocketException)
             {
                 Thread.Sleep(50);
             }
         }
+
+        return false;
     }
 
     private WebHttp Tls() => new(_reactor.Reactor, new AgentOptions

@@ -13,7 +13,7 @@ namespace Torsion.Web.Tests.Client;
 public sealed class AgentProxyInteropTests : IClassFixture<KestrelPeer>, IDisposable
 {
     private readonly KestrelPeer _kestrel;
-    private readonly int _closedPort = TinyproxyPeer.FreePort();
+    private readonly int _closedPort = PeerStart.FreePort();
     private readonly TinyproxyPeer _proxy;
     private readonly RunningServer _reactor = new(reactor => new Torsion.Web.Http.HttpServerFactory((request, response) => response.Finish(), reactor));
 

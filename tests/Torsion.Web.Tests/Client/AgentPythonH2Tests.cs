@@ -22,23 +22,20 @@ public sealed class AgentPythonH2Tests : IDisposable
 
     public AgentPythonH2Tests()
     {
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            _port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
+        // The peer binds port 0 itself and prints "port N" then "ready": no port is picked here that another test could take first.
         var info = new ProcessStartInfo("/usr/bin/python3") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         info.ArgumentList.Add(PeerScript());
-        info.ArgumentList.Add(_port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        info.ArgumentList.Add("0");
         _peer = Process.Start(info)!;
-        var ready = _peer.StandardOutput.ReadLineAsync();
         _errors = _peer.StandardError.ReadToEndAsync();
-        if (!ready.Wait(TimeSpan.FromSeconds(20)) || ready.Result != "ready")
+        var started = Task.Run(async () => (await _peer.StandardOutput.ReadLineAsync(), await _peer.StandardOutput.ReadLineAsync()));
+        if (!started.Wait(TimeSpan.FromSeconds(20)) || started.Result is not ({ } portLine, "ready") || !portLine.StartsWith("port ", StringComparison.Ordinal))
         {
             _peer.Kill();
             throw new InvalidOperationException($"h2_server.py did not start (apt-get install python3-h2): {_errors.Result}");
         }
+
+        _port = int.Parse(started.Result.Item1![5..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public void Dispose()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Torsion.Web.Tests.Interop;
 
 namespace Torsion.Web.Tests.Client;
 
@@ -24,8 +25,13 @@ public sealed class NginxPeer : IDisposable
         Text = string.Concat(Enumerable.Range(0, 4000).Select(i => $"line {i} of compressible text\n"));
         File.WriteAllText(Path.Combine(Root, "www", "text.txt"), Text);
         Interop.TestCertificates.Write(Root, "Torsion nginx test CA");
-        Port = FreePort();
-        TlsPort = FreePort();
+        // nginx cannot bind port 0 and tell its ports: a port taken between the pick and its bind makes it exit, and it is
+        // started again on fresh ones (see PeerStart).
+        (_process, Port, TlsPort) = PeerStart.OnFreshPorts(2, ports => (Start(ports[0], ports[1]), ports[0], ports[1]));
+    }
+
+    private Process Start(int port, int tlsPort)
+    {
         var conf = Path.Combine(Root, "nginx.conf");
         File.WriteAllText(conf, $$"""
             daemon off;
@@ -50,8 +56,8 @@ public sealed class NginxPeer : IDisposable
               gzip_types text/plain;
               gzip_min_length 1;
               server {
-                listen 127.0.0.1:{{Port}};
-                listen 127.0.0.1:{{TlsPort}} ssl;
+                listen 127.0.0.1:{{port}};
+                listen 127.0.0.1:{{tlsPort}} ssl;
                 ssl_certificate {{Root}}/cert.pem;
                 ssl_certificate_key {{Root}}/key.pem;
                 server_name localhost;
@@ -67,11 +73,28 @@ public sealed class NginxPeer : IDisposable
             info.ArgumentList.Add(a);
         }
 
-        _process = Process.Start(info)!;
-        _process.StandardError.ReadToEndAsync();
-        _process.StandardOutput.ReadToEndAsync();
-        WaitListening(Port);
-        WaitListening(TlsPort);
+        var process = Process.Start(info)!;
+        _ = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            // Both: nginx listens on each address it could bind at once, and retries one that is in use for a while
+            // before it exits, so the other answering does not mean both are bound.
+            WaitListening(process, port);
+            WaitListening(process, tlsPort);
+            return process;
+        }
+        catch
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+                process.WaitForExit(20_000);
+            }
+
+            process.Dispose();
+            throw;
+        }
     }
 
     public string Root { get; }
@@ -89,14 +112,14 @@ public sealed class NginxPeer : IDisposable
     /// <summary>Lines of the access log: "connection-serial request status".</summary>
     public string[] AccessLog() => File.Exists(Path.Combine(Root, "access.log")) ? File.ReadAllLines(Path.Combine(Root, "access.log")) : [];
 
-    private void WaitListening(int port)
+    private void WaitListening(Process process, int port)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (true)
         {
-            if (_process.HasExited)
+            if (process.HasExited)
             {
-                throw new InvalidOperationException($"nginx exited with {_process.ExitCode}: {File.ReadAllText(Path.Combine(Root, "error.log"))}");
+                throw new InvalidOperationException($"nginx exited with {process.ExitCode}: {ErrorLog()}");
             }
 
             try
@@ -105,20 +128,20 @@ public sealed class NginxPeer : IDisposable
                 socket.Connect(IPAddress.Loopback, port);
                 return;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
+            catch (SocketException e)
             {
-                // nginx is still starting: poll until the deadline, which fails the test.
+                if (DateTime.UtcNow >= deadline)
+                {
+                    throw new InvalidOperationException($"nginx did not listen on 127.0.0.1:{port} within 20 s: {ErrorLog()}", e);
+                }
+
+                // nginx is still starting: poll until the deadline.
                 Thread.Yield();
             }
         }
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    private string ErrorLog() => File.Exists(Path.Combine(Root, "error.log")) ? File.ReadAllText(Path.Combine(Root, "error.log")) : "(no error.log)";
 
     public void Dispose()
     {

@@ -18,9 +18,23 @@ public sealed class TinyproxyPeer : IDisposable
     public TinyproxyPeer(params int[] connectPorts)
     {
         Root = Directory.CreateTempSubdirectory("torsion-tinyproxy-").FullName;
-        Port = FreePort();
+        try
+        {
+            // tinyproxy cannot bind port 0 and tell its port: a port taken between the pick and its bind makes it exit,
+            // and it is started again on a fresh one (see PeerStart).
+            (_process, Port) = PeerStart.OnFreshPorts(1, ports => (Start(ports[0], connectPorts), ports[0]));
+        }
+        catch
+        {
+            Directory.Delete(Root, recursive: true);
+            throw;
+        }
+    }
+
+    private Process Start(int port, int[] connectPorts)
+    {
         var config = $"""
-            Port {Port}
+            Port {port}
             Listen 127.0.0.1
             Timeout 30
             LogLevel Info
@@ -37,26 +51,33 @@ public sealed class TinyproxyPeer : IDisposable
         info.ArgumentList.Add("-d");
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(Path.Combine(Root, "tinyproxy.conf"));
-        _process = Process.Start(info) ?? throw new InvalidOperationException("tinyproxy did not start (apt-get install tinyproxy)");
-        _ = _process.StandardOutput.ReadToEndAsync();
-        var errors = _process.StandardError.ReadToEndAsync();
+        var process = Process.Start(info) ?? throw new InvalidOperationException("tinyproxy did not start (apt-get install tinyproxy)");
+        _ = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
             try
             {
                 using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                s.Connect(IPAddress.Loopback, Port);
-                break;
+                s.Connect(IPAddress.Loopback, port);
+                return process;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
+            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
             {
                 Thread.Sleep(20);
             }
             catch (SocketException)
             {
-                Dispose();
-                throw new InvalidOperationException($"tinyproxy did not listen on 127.0.0.1:{Port}: {(_process.HasExited ? errors.Result : "timeout")}");
+                var exited = process.HasExited;
+                if (!exited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+
+                process.WaitForExit(20_000);
+                process.Dispose();
+                throw new InvalidOperationException($"tinyproxy did not listen on 127.0.0.1:{port} ({(exited ? "it exited" : "timeout")}): {errors.Result}{Log()}");
             }
         }
     }
@@ -73,13 +94,6 @@ public sealed class TinyproxyPeer : IDisposable
 
     /// <summary>The proxy's log (what it did with each request).</summary>
     public string Log() => File.Exists(Path.Combine(Root, "tinyproxy.log")) ? File.ReadAllText(Path.Combine(Root, "tinyproxy.log")) : string.Empty;
-
-    public static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

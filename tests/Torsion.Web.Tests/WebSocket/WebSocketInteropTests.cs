@@ -95,33 +95,20 @@ public sealed class WebSocketInteropTests : IDisposable
     [Fact]
     public void Our_client_echoes_through_the_python_websockets_server()
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
+        // The peer binds port 0 itself and prints "port N" then "ready".
         var info = new ProcessStartInfo("/usr/bin/python3") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         info.ArgumentList.Add(PeerScript("ws_server.py"));
-        info.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        info.ArgumentList.Add("0");
         info.ArgumentList.Add("127.0.0.1");
         using var peer = Process.Start(info)!;
         try
         {
-            var deadline = DateTime.UtcNow + Timeout;
-            while (true)
+            var lines = new Interop.ProcessLines(peer.StandardOutput);
+            var port = lines.WaitForLine("ready", Timeout) ? WebSocketPeerServer.ListeningPort(lines.Output()) : null;
+            if (port is null)
             {
-                using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    s.Connect(IPAddress.Loopback, port);
-                    break;
-                }
-                catch (SocketException) when (DateTime.UtcNow < deadline && !peer.HasExited)
-                {
-                    peer.WaitForExit(50);
-                }
+                peer.Kill(entireProcessTree: true);
+                Assert.Fail($"ws_server.py did not start: {lines.Output()} {peer.StandardError.ReadToEnd()}");
             }
 
             var (text, blob, close) = EchoWithOurClient(new Uri($"ws://127.0.0.1:{port}/"));

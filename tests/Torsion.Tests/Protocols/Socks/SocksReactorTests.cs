@@ -94,12 +94,22 @@ public sealed class SocksReactorTests : ReactorHarness
     private SocksClientEndpoint Through(int proxyPort, string host, int port, SocksVersion version, string? user = null, string? password = null) =>
         new(new TcpClientEndpoint(Reactor, IPAddress.Loopback, proxyPort), host, port, version, user, password);
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    /// <summary>Starts a peer that cannot bind port 0 on a fresh port, and again on another when it did not listen (see <see cref="PeerStart"/>).</summary>
+    private static Task<(PeerProcess Peer, int Port)> StartOnFreshPort(Func<int, PeerProcess> start) =>
+        PeerStart.OnFreshPortsAsync(1, async ports =>
+        {
+            var peer = start(ports[0]);
+            try
+            {
+                await WaitUntilListening(ports[0], peer);
+                return (peer, ports[0]);
+            }
+            catch
+            {
+                peer.Dispose();
+                throw;
+            }
+        });
 
     private static async Task WaitUntilListening(int port, PeerProcess peer)
     {
@@ -112,14 +122,14 @@ public sealed class SocksReactorTests : ReactorHarness
                 await socket.ConnectAsync(IPAddress.Loopback, port).WaitAsync(Timeout);
                 return;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
+            catch (SocketException) when (DateTime.UtcNow < deadline && !peer.HasExited)
             {
                 // Not listening yet: a readiness poll with a deadline (the peer gives no other signal).
                 await Task.Delay(50);
             }
             catch (SocketException e)
             {
-                throw new TimeoutException($"The peer did not listen on {port} in time. Its output:\n{peer.Output}", e);
+                throw new TimeoutException($"The peer did not listen on {port} ({(peer.HasExited ? "it exited" : "not in time")}). Its output:\n{peer.Output}", e);
             }
         }
     }
@@ -186,7 +196,7 @@ public sealed class SocksReactorTests : ReactorHarness
     public async Task Refused_destination_port_reports_connection_refused()
     {
         var proxy = await Proxy();
-        var closed = FreePort();
+        var closed = PeerStart.FreePort();
         var e = await Assert.ThrowsAsync<SocksReplyException>(() => RoundTrip(Through(proxy, "127.0.0.1", closed, SocksVersion.Socks5), "x"u8.ToArray()));
         Assert.Equal(Socks5ReplyCode.ConnectionRefused, e.Socks5Code);
     }
@@ -306,38 +316,17 @@ public sealed class SocksReactorTests : ReactorHarness
     public async Task Our_client_through_dante()
     {
         var danted = Need("danted");
-        var port = FreePort();
         var echo = await ListenOn(Factory.ForProtocol(() => new Echo()));
         var directory = Directory.CreateTempSubdirectory("torsion-dante-");
         try
         {
             var config = Path.Combine(directory.FullName, "danted.conf");
-            File.WriteAllText(config, $$"""
-                logoutput: stderr
-                internal: 127.0.0.1 port = {{port}}
-                external: 127.0.0.1
-                clientmethod: none
-                socksmethod: none
-                user.privileged: root
-                user.unprivileged: nobody
-                client pass {
-                  from: 127.0.0.0/8 to: 0.0.0.0/0
-                }
-                socks block {
-                  from: 0.0.0.0/0 to: 127.0.0.1/32 port = {{port + 1}}
-                  log: connect error
-                }
-                socks pass {
-                  from: 0.0.0.0/0 to: 127.0.0.0/8
-                  command: connect
-                }
-                socks block {
-                  from: 0.0.0.0/0 to: 0.0.0.0/0
-                }
-
-                """);
-            using var peer = PeerProcess.Start(danted, "-f", config, "-p", Path.Combine(directory.FullName, "danted.pid"));
-            await WaitUntilListening(port, peer);
+            var (peer, port) = await StartOnFreshPort(port =>
+            {
+                WriteDanteConfig(config, port);
+                return PeerProcess.Start(danted, "-f", config, "-p", Path.Combine(directory.FullName, "danted.pid"));
+            });
+            using var _ = peer;
             Assert.Equal("four", Encoding.ASCII.GetString(await RoundTrip(Through(port, "127.0.0.1", echo, SocksVersion.Socks4), "four"u8.ToArray())));
             Assert.Equal("five", Encoding.ASCII.GetString(await RoundTrip(Through(port, "127.0.0.1", echo, SocksVersion.Socks5), "five"u8.ToArray())));
             Assert.Equal("name", Encoding.ASCII.GetString(await RoundTrip(Through(port, "localhost", echo, SocksVersion.Socks5), "name"u8.ToArray())));
@@ -350,14 +339,40 @@ public sealed class SocksReactorTests : ReactorHarness
         }
     }
 
+    /// <summary>dante on 127.0.0.1:<paramref name="port"/>, refusing (by rule) connections to <paramref name="port"/> + 1.</summary>
+    private static void WriteDanteConfig(string path, int port) => File.WriteAllText(path, $$"""
+        logoutput: stderr
+        internal: 127.0.0.1 port = {{port}}
+        external: 127.0.0.1
+        clientmethod: none
+        socksmethod: none
+        user.privileged: root
+        user.unprivileged: nobody
+        client pass {
+          from: 127.0.0.0/8 to: 0.0.0.0/0
+        }
+        socks block {
+          from: 0.0.0.0/0 to: 127.0.0.1/32 port = {{port + 1}}
+          log: connect error
+        }
+        socks pass {
+          from: 0.0.0.0/0 to: 127.0.0.0/8
+          command: connect
+        }
+        socks block {
+          from: 0.0.0.0/0 to: 0.0.0.0/0
+        }
+
+        """);
+
     [Fact]
     public async Task Our_client_through_microsocks_with_a_password()
     {
         var microsocks = Need("microsocks");
-        var port = FreePort();
         var echo = await ListenOn(Factory.ForProtocol(() => new Echo()));
-        using var peer = PeerProcess.Start(microsocks, "-i", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-u", "peeruser", "-P", "peer-pw", "-b", "127.0.0.1");
-        await WaitUntilListening(port, peer);
+        var (peer, port) = await StartOnFreshPort(port =>
+            PeerProcess.Start(microsocks, "-i", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-u", "peeruser", "-P", "peer-pw", "-b", "127.0.0.1"));
+        using var _ = peer;
         Assert.Equal("micro", Encoding.ASCII.GetString(await RoundTrip(Through(port, "127.0.0.1", echo, SocksVersion.Socks5, "peeruser", "peer-pw"), "micro"u8.ToArray())));
         Assert.Equal("named", Encoding.ASCII.GetString(await RoundTrip(Through(port, "localhost", echo, SocksVersion.Socks5, "peeruser", "peer-pw"), "named"u8.ToArray())));
         await Assert.ThrowsAsync<SocksAuthenticationException>(() => RoundTrip(Through(port, "127.0.0.1", echo, SocksVersion.Socks5, "peeruser", "wrong"), "x"u8.ToArray()));

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """A strict HTTP/2 server built on python3-h2 (h2c prior knowledge) for client interop tests.
 
-    h2_server.py PORT
+    h2_server.py PORT           (0: any free port)
 
-Prints "ready" once listening on 127.0.0.1:PORT. Any protocol violation by the client makes h2 raise; the
+Prints "port N" (the port it listens on) and then "ready" once listening on 127.0.0.1. Any protocol violation by the client makes h2 raise; the
 script then sends GOAWAY with the error and prints "violation: ..." on stderr (the test reads it).
 Routes:
     GET  /hello         "hello from h2" and a trailer "x-trailer: yes"
@@ -105,6 +105,7 @@ def main():
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", int(sys.argv[1])))
     listener.listen(16)
+    print("port", listener.getsockname()[1], flush=True)
     print("ready", flush=True)
     while True:
         sock, _ = listener.accept()

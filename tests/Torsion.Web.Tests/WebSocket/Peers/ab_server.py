@@ -1,9 +1,10 @@
-"""Echo server on autobahn + twisted, permessage-deflate accepted.  usage: ab_server.py PORT
+"""Echo server on autobahn + twisted, permessage-deflate accepted.  usage: ab_server.py PORT (0: any free port)
 
 Text commands: "extensions?" answers the negotiated extensions ("permessage-deflate" or "none");
 "close:CODE:REASON" closes with CODE and REASON;
 "fragment:N:TEXT" sends TEXT back as one text message of N frames, split at byte offsets (inside UTF-8 sequences too). Prints "closed CODE" (the client's close code as this
-server saw it, "None" without one) to stdout when a connection ends. 127.0.0.1 only.
+server saw it, "None" without one) to stdout when a connection ends. 127.0.0.1 only. Prints "port N" (the port it
+listens on) and then "ready" once listening.
 """
 import sys
 
@@ -45,9 +46,11 @@ def accept(offers):
 
 
 port = int(sys.argv[1])
-factory = WebSocketServerFactory("ws://127.0.0.1:%d" % port)
+factory = WebSocketServerFactory()  # the URL is set once the listening port is known
 factory.setProtocolOptions(maxMessagePayloadSize=4 * 1024 * 1024, perMessageCompressionAccept=accept)
 factory.protocol = Echo
-reactor.listenTCP(port, factory, interface="127.0.0.1")
+port = reactor.listenTCP(port, factory, interface="127.0.0.1").getHost().port
+factory.setSessionParameters("ws://127.0.0.1:%d" % port)
+print("port", port, flush=True)
 print("ready", flush=True)
 reactor.run()

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Torsion.TestPeers;
 using Torsion.Tests.Tls;
 
 namespace Torsion.Tests;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using Torsion.TestPeers;
 
 namespace Torsion.Tests.Data;
 

@@ -7,6 +7,7 @@ using Torsion.Defer;
 using Torsion.Endpoints;
 using Torsion.Protocols;
 using Torsion.Reactor;
+using Torsion.TestPeers;
 using Torsion.Tests.Reactor;
 using Torsion.Tests.Tls;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Torsion.TestPeers;
 using Torsion.Tls;
 using Torsion.Web.Client;
 using Torsion.Web.Http;

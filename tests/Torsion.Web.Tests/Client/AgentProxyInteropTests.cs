@@ -1,4 +1,5 @@
 using System.Text;
+using Torsion.TestPeers;
 using Torsion.Tls;
 using Torsion.Web.Client;
 using Torsion.Web.Tests.Interop;

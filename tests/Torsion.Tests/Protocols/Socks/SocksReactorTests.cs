@@ -8,6 +8,7 @@ using Torsion.Protocols;
 using Torsion.Protocols.Socks;
 using Torsion.Protocols.Wire;
 using Torsion.Reactor;
+using Torsion.TestPeers;
 using Torsion.Tests.Reactor;
 using Torsion.Tests.Tls;
 using Torsion.Transports;

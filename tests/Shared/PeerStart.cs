@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Torsion.Web.Tests.Interop;
+namespace Torsion.TestPeers;
 
 /// <summary>
-/// Starts a real program (nginx, nghttpd, tinyproxy, ...) on loopback ports picked here, for peers that cannot
+/// Starts a real program (dante, microsocks, haproxy, postgres, nginx, nghttpd, tinyproxy, ...) on loopback ports picked here, for peers that cannot
 /// bind port 0 themselves and tell which port they got. A picked port is free when it is picked but not reserved: until
 /// the peer binds it, an outgoing connection of another test (the suites open thousands in parallel) may take it as
 /// its source port, and the peer then fails with "Address already in use". So a start that fails (the peer exited,

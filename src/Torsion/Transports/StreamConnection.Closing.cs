@@ -98,7 +98,7 @@ internal unsafe partial class StreamConnection
         CloseSocket(abort);
         var producer = _producer;
         _producer = null;
-        ProducerStop.Stop(producer, _reactor.Logger, this);
+        Producers.Stop(producer, _reactor.Logger, this);
 
         try
         {
@@ -120,17 +120,7 @@ internal unsafe partial class StreamConnection
     {
         ArgumentNullException.ThrowIfNull(producer);
         _reactor.CheckThread("ITransport.RegisterProducer");
-        if (_producer is not null)
-        {
-            throw new InvalidOperationException($"A producer ({_producer}) is registered on {this} already: unregister it first.");
-        }
-
-        if (streaming ? producer is not IPushProducer : producer is not IPullProducer)
-        {
-            throw new ArgumentException(
-                $"A {(streaming ? "streaming" : "non-streaming")} producer must implement {(streaming ? nameof(IPushProducer) : nameof(IPullProducer))}; {producer.GetType().Name} does not.",
-                nameof(producer));
-        }
+        Producers.CheckRegistration(_producer, producer, streaming, this);
 
         if (_socketClosed || _disconnecting)
         {

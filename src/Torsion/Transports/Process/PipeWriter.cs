@@ -210,18 +210,7 @@ internal sealed class PipeWriter(ReactorBase reactor, int fd, string name, bool 
 
     public void RegisterProducer(IProducer producer, bool streaming)
     {
-        ArgumentNullException.ThrowIfNull(producer);
-        if (_producer is not null)
-        {
-            throw new InvalidOperationException($"A producer ({_producer}) is registered on {name} already: unregister it first.");
-        }
-
-        if (streaming ? producer is not IPushProducer : producer is not IPullProducer)
-        {
-            throw new ArgumentException(
-                $"A {(streaming ? "streaming" : "non-streaming")} producer must implement {(streaming ? nameof(IPushProducer) : nameof(IPullProducer))}; {producer.GetType().Name} does not.",
-                nameof(producer));
-        }
+        Producers.CheckRegistration(_producer, producer, streaming, name);
 
         if (_fd < 0 || _closing)
         {
@@ -274,7 +263,7 @@ internal sealed class PipeWriter(ReactorBase reactor, int fd, string name, bool 
         _queue.Clear();
         var producer = _producer;
         _producer = null;
-        ProducerStop.Stop(producer, reactor.Logger, name);
+        Producers.Stop(producer, reactor.Logger, name);
 
         onClosed(reason);
     }

@@ -23,7 +23,6 @@ internal sealed partial class Http2ClientProtocol : Http2Connection, IHpackHeade
     private int _nextStreamId = 1;
     private long _peerMaxConcurrentStreams = 100;
     private bool _lost;
-    private IDelayedCall? _idleTimer;
 
     // Header list decoding.
     private readonly List<KeyValuePair<string, string>> _fields = [];
@@ -299,17 +298,6 @@ internal sealed partial class Http2ClientProtocol : Http2Connection, IHpackHeade
         }
     }
 
-    private protected override void CloseIfIdle()
-    {
-        if (GoAwaySent && !Closing && Streams.Count == 0)
-        {
-            Closing = true;
-            CancelIdleTimer();
-            Emit();
-            Transport.LoseConnection();
-        }
-    }
-
     private protected override void Closed()
     {
         EndReason ??= ConnectionErrorMessage is { } message ? $"{GoAwayCode}: {message}" : GoAwayCode?.ToString();
@@ -454,9 +442,9 @@ internal sealed partial class Http2ClientProtocol : Http2Connection, IHpackHeade
         }
 
         CancelIdleTimer();
-        _idleTimer = Time.CallLater(_options.IdleTimeout, () =>
+        ConnectionIdleTimer = Time.CallLater(_options.IdleTimeout, () =>
         {
-            _idleTimer = null;
+            ConnectionIdleTimer = null;
             CloseIfUnused();
         });
     }
@@ -467,15 +455,5 @@ internal sealed partial class Http2ClientProtocol : Http2Connection, IHpackHeade
         {
             timer.Cancel();
         }
-    }
-
-    private void CancelIdleTimer()
-    {
-        if (_idleTimer is { Active: true })
-        {
-            _idleTimer.Cancel();
-        }
-
-        _idleTimer = null;
     }
 }

@@ -38,6 +38,9 @@ public abstract partial class Http2Connection : Protocol
     // RFC 9113 section 6.5.3: our SETTINGS must be acknowledged within Limits.SettingsTimeout.
     private IDelayedCall? _settingsTimer;
 
+    /// <summary>The connection's idle timer; each side arms it with its own rule (the client closes, the server sends GOAWAY).</summary>
+    private protected IDelayedCall? ConnectionIdleTimer { get; set; }
+
     private protected Http2Connection(IReactorTime time, Http2Limits limits, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(time);
@@ -209,8 +212,28 @@ public abstract partial class Http2Connection : Protocol
     {
     }
 
-    /// <summary>Closes the connection when its side's rules say it is done (e.g. after GOAWAY, once no stream is open).</summary>
-    private protected abstract void CloseIfIdle();
+    /// <summary>After GOAWAY (sent or received), closes the connection once no stream is open.</summary>
+    private protected void CloseIfIdle()
+    {
+        if (GoAwaySent && !Closing && Streams.Count == 0)
+        {
+            Closing = true;
+            CancelIdleTimer();
+            Emit();
+            Transport.LoseConnection();
+        }
+    }
+
+    /// <summary>Stops the connection's idle timer, if it runs.</summary>
+    private protected void CancelIdleTimer()
+    {
+        if (ConnectionIdleTimer is { Active: true } timer)
+        {
+            timer.Cancel();
+        }
+
+        ConnectionIdleTimer = null;
+    }
 
     /// <summary>The connection is closing (a connection error): stop timers.</summary>
     private protected virtual void Closed()

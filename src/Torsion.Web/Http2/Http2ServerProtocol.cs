@@ -39,7 +39,6 @@ public sealed partial class Http2ServerProtocol : Http2Connection, IHpackHeaderR
     private bool _regularSeen;
     private bool _decodingTrailers;
 
-    private IDelayedCall? _idleTimer;
 
     // Between the two GOAWAYs of a graceful shutdown: streams are still accepted.
     private bool _draining;
@@ -503,42 +502,21 @@ public sealed partial class Http2ServerProtocol : Http2Connection, IHpackHeaderR
             return;
         }
 
-        if (_idleTimer is { Active: true })
+        if (ConnectionIdleTimer is { Active: true } idle)
         {
-            _idleTimer.Reset(_options.IdleTimeout);
+            idle.Reset(_options.IdleTimeout);
             return;
         }
 
-        _idleTimer = Time.CallLater(_options.IdleTimeout, () =>
+        ConnectionIdleTimer = Time.CallLater(_options.IdleTimeout, () =>
         {
-            _idleTimer = null;
+            ConnectionIdleTimer = null;
             if (!Closing && Streams.Count == 0)
             {
                 SendGoAway(Http2ErrorCode.NoError, "Idle timeout.");
                 CloseIfIdle();
             }
         });
-    }
-
-    private void CancelIdleTimer()
-    {
-        if (_idleTimer is { Active: true })
-        {
-            _idleTimer.Cancel();
-        }
-
-        _idleTimer = null;
-    }
-
-    private protected override void CloseIfIdle()
-    {
-        if (GoAwaySent && !Closing && Streams.Count == 0)
-        {
-            Closing = true;
-            CancelIdleTimer();
-            Emit();
-            Transport.LoseConnection();
-        }
     }
 
 }

@@ -518,5 +518,4 @@ public sealed partial class Http2ServerProtocol : Http2Connection, IHpackHeaderR
             }
         });
     }
-
 }

@@ -42,7 +42,7 @@ public sealed class AgentHttp2LoopbackTests : IDisposable
         var path = Encoding.ASCII.GetString(request.Path);
         if (path == "/echo")
         {
-            request.ReadBody(new Echo(response));
+            request.ReadBody(new EchoBody(response));
             return;
         }
 
@@ -99,22 +99,5 @@ public sealed class AgentHttp2LoopbackTests : IDisposable
 
         Assert.Equal(payload, echoed);
         Assert.Equal(1, opened);
-    }
-
-    private sealed class Echo(HttpServerResponse response) : IHttpBodyReceiver
-    {
-        private readonly MemoryStream _body = new();
-
-        public void BodyDataReceived(ReadOnlySpan<byte> data) => _body.Write(data);
-
-        public void BodyCompleted()
-        {
-            response.Write(_body.ToArray());
-            response.Finish();
-        }
-
-        public void BodyFailed(Exception reason)
-        {
-        }
     }
 }

@@ -256,27 +256,11 @@ public sealed class AgentLoopbackTests
         Assert.Equal("session=s3cr3t", second);
     }
 
-    private sealed class Echo(HttpServerResponse response) : IHttpBodyReceiver
-    {
-        private readonly MemoryStream _body = new();
-
-        public void BodyDataReceived(ReadOnlySpan<byte> data) => _body.Write(data);
-
-        public void BodyCompleted()
-        {
-            response.Write(_body.ToArray());
-            response.Finish();
-        }
-
-        public void BodyFailed(Exception reason)
-        {
-        }
-    }
 
     [Fact]
     public void Post_body_is_sent_and_echoed()
     {
-        using var server = Serve((request, response) => request.ReadBody(new Echo(response)));
+        using var server = Serve((request, response) => request.ReadBody(new EchoBody(response)));
         var payload = new byte[300_000];
         new Random(3).NextBytes(payload);
         var echoed = OnReactor(server, async () => await (await new WebHttp(server.Reactor).Post($"http://127.0.0.1:{server.Port}/echo", payload)).Content());
@@ -286,7 +270,7 @@ public sealed class AgentLoopbackTests
     [Fact]
     public void Json_round_trip()
     {
-        using var server = Serve((request, response) => request.ReadBody(new Echo(response)));
+        using var server = Serve((request, response) => request.ReadBody(new EchoBody(response)));
         var item = OnReactor(server, async () => await (await new WebHttp(server.Reactor).PostJson($"http://127.0.0.1:{server.Port}/", new AgentTests.Item("a", 2))).Json<AgentTests.Item>());
         Assert.Equal(new AgentTests.Item("a", 2), item);
     }

@@ -165,9 +165,7 @@ internal sealed class Http2ConnectionPool(IReactorTime time, AgentOptions option
     private void Failed(HostConnections host, Exception error)
     {
         host.Connecting--;
-        var waiters = host.Waiters.ToList();
-        host.Waiters.Clear();
-        foreach (var waiter in waiters)
+        foreach (var waiter in TakeWaiters(host))
         {
             waiter.Errback(error);
         }
@@ -178,12 +176,18 @@ internal sealed class Http2ConnectionPool(IReactorTime time, AgentOptions option
     {
         host.Connecting--;
         _http1Only.Add(host.Key);
-        var waiters = host.Waiters.ToList();
-        host.Waiters.Clear();
-        foreach (var waiter in waiters)
+        foreach (var waiter in TakeWaiters(host))
         {
             waiter.Callback(null);
         }
+    }
+
+    /// <summary>Empties the wait list of <paramref name="host"/> and returns what it held (callbacks may add to it anew).</summary>
+    private static List<Deferred<Http2ClientProtocol?>> TakeWaiters(HostConnections host)
+    {
+        var waiters = host.Waiters.ToList();
+        host.Waiters.Clear();
+        return waiters;
     }
 
     /// <summary>A connection takes no new request any more (GOAWAY, error, closed): the pool forgets it.</summary>
